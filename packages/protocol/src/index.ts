@@ -1,0 +1,27 @@
+export {
+  checkEnvelopeHeader,
+  HEADER_VERSION,
+  MAX_CONTENT_TYPE,
+  MAX_TTL_SECONDS,
+  parseEnvelopeHeader,
+} from './envelope-header.ts';
+export {
+  ENVELOPE_DOMAIN,
+  envelopeDigest,
+  envelopeSignedBytes,
+  payloadAssociatedData,
+  SIGNATURE_CONTEXT,
+} from './envelope-signature.ts';
+export {
+  checkAgentId,
+  checkChannelId,
+  checkKeyId,
+  checkMessageId,
+  MAX_CORRELATION_ID,
+  newMessageId,
+} from './identifiers.ts';
+export type { OpenedEnvelope, ParsedEnvelope, VerifiedEnvelope } from './open-envelope.ts';
+export { openEnvelope, parseEnvelope, verifyEnvelope } from './open-envelope.ts';
+export type { EnvelopeFields } from './seal-envelope.ts';
+export { DEFAULT_SUITE, sealEnvelope, signCleartextEnvelope } from './seal-envelope.ts';
+export { signStatement, statementSignedBytes, verifyStatement } from './signed-statement.ts';
