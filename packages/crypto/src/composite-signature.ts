@@ -57,7 +57,13 @@ export function compositeMessage(
   message: Uint8Array,
   context: Uint8Array,
 ): Uint8Array {
-  return concatBytes(PREFIX, LABEL, Uint8Array.of(context.length), context, provider.sha512(message));
+  return concatBytes(
+    PREFIX,
+    LABEL,
+    Uint8Array.of(context.length),
+    context,
+    provider.sha512(message),
+  );
 }
 
 function checkContext(context: unknown): Uint8Array {

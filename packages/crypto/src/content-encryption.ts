@@ -102,7 +102,12 @@ export async function wrapContentKey(
     recipients.map(async ({ keyId, publicKey }) => {
       const { sharedSecret, ciphertext } = await kemEncapsulate(provider, suite, publicKey);
       const kek = deriveKek(provider, suite, keyId, sharedSecret, ciphertext);
-      const wrappedKey = provider.aes256GcmEncrypt(kek, WRAP_NONCE, contentKey, wrapAad(suite, keyId));
+      const wrappedKey = provider.aes256GcmEncrypt(
+        kek,
+        WRAP_NONCE,
+        contentKey,
+        wrapAad(suite, keyId),
+      );
       zeroize(kek);
       return { keyId, kemCiphertext: ciphertext, wrappedKey };
     }),
@@ -128,7 +133,12 @@ export async function unwrapContentKey(
   const sharedSecret = await keyPair.decapsulate(entry.kemCiphertext);
   const kek = deriveKek(provider, keyPair.suite, entry.keyId, sharedSecret, entry.kemCiphertext);
   try {
-    return provider.aes256GcmDecrypt(kek, WRAP_NONCE, entry.wrappedKey, wrapAad(keyPair.suite, entry.keyId));
+    return provider.aes256GcmDecrypt(
+      kek,
+      WRAP_NONCE,
+      entry.wrappedKey,
+      wrapAad(keyPair.suite, entry.keyId),
+    );
   } finally {
     zeroize(kek);
   }

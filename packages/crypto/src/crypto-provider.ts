@@ -51,17 +51,35 @@ export interface CryptoProvider {
   /** HKDF-SHA-256 (RFC 5869). */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** AES-256-GCM with a 96-bit nonce; returns ciphertext with the 16-byte tag appended. */
-  aes256GcmEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  aes256GcmEncrypt(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array;
   /** Inverse of aes256GcmEncrypt; throws DecryptionError when authentication fails. */
-  aes256GcmDecrypt(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+  aes256GcmDecrypt(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    sealed: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array;
   /** Ed25519 (RFC 8032) key pair from a 32-byte seed. */
   ed25519FromSeed(seed: Uint8Array): KeyPair;
   ed25519Sign(privateKey: PrivateKeyHandle, message: Uint8Array): Promise<Uint8Array>;
-  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  ed25519Verify(
+    publicKey: Uint8Array,
+    message: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean>;
   /** ML-DSA-65 (FIPS 204) key pair from the 32-byte seed ξ. */
   mlDsa65FromSeed(seed: Uint8Array): KeyPair;
   /** Hedged (randomized) ML-DSA-65 signature with a context string of at most 255 bytes. */
-  mlDsa65Sign(privateKey: PrivateKeyHandle, message: Uint8Array, context: Uint8Array): Promise<Uint8Array>;
+  mlDsa65Sign(
+    privateKey: PrivateKeyHandle,
+    message: Uint8Array,
+    context: Uint8Array,
+  ): Promise<Uint8Array>;
   mlDsa65Verify(
     publicKey: Uint8Array,
     message: Uint8Array,

@@ -1,14 +1,3 @@
-export type {
-  CryptoProvider,
-  Encapsulation,
-  KeyAlgorithm,
-  KeyPair,
-  PrivateKeyHandle,
-  ProviderName,
-} from './crypto-provider.ts';
-export { defaultProvider, getProvider } from './default-provider.ts';
-export { isNativeCryptoAvailable, nativeProvider } from './native-provider.ts';
-export { nobleProvider } from './noble-provider.ts';
 export type { CompositePublicKey, CompositeSignature } from './composite-signature.ts';
 export {
   COMPOSITE_SIZES,
@@ -25,10 +14,21 @@ export {
   unwrapContentKey,
   wrapContentKey,
 } from './content-encryption.ts';
+export type {
+  CryptoProvider,
+  Encapsulation,
+  KeyAlgorithm,
+  KeyPair,
+  PrivateKeyHandle,
+  ProviderName,
+} from './crypto-provider.ts';
+export { defaultProvider, getProvider } from './default-provider.ts';
 export { concatBytes, equalBytes, fromHex, toHex, utf8 } from './internal/bytes.ts';
 export { KemKeyPair, kemEncapsulate, Suite, suiteSizes } from './kem-suite.ts';
 export type { KeyIdAlgorithm } from './key-id.ts';
 export { base64url, keyIdOf } from './key-id.ts';
+export { isNativeCryptoAvailable, nativeProvider } from './native-provider.ts';
+export { nobleProvider } from './noble-provider.ts';
 export { pae } from './pae.ts';
 export { XWING_SIZES, xWingDecapsulate, xWingEncapsulate, xWingFromSeed } from './x-wing.ts';
 export { zeroize } from './zeroize.ts';

@@ -95,7 +95,10 @@ export class KemKeyPair {
   }
 
   /** A fresh random key pair and its seed (to store encrypted). */
-  static generate(provider: CryptoProvider, suite: number): { keyPair: KemKeyPair; seed: Uint8Array } {
+  static generate(
+    provider: CryptoProvider,
+    suite: number,
+  ): { keyPair: KemKeyPair; seed: Uint8Array } {
     const seed = provider.randomBytes(suiteSizes(suite).seed);
     return { keyPair: KemKeyPair.fromSeed(provider, suite, seed), seed };
   }

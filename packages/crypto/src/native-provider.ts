@@ -60,7 +60,10 @@ function importPublic(type: KeyType, raw: Uint8Array): KeyObject {
 
 function fromSeed(type: KeyType, format: 'raw-seed' | 'raw-private', seed: Uint8Array): KeyPair {
   const key = createPrivateKey({ key: Buffer.from(seed), format, asymmetricKeyType: type });
-  return { publicKey: rawPublic(createPublicKey(key)), privateKey: handle(type as KeyAlgorithm, key) };
+  return {
+    publicKey: rawPublic(createPublicKey(key)),
+    privateKey: handle(type as KeyAlgorithm, key),
+  };
 }
 
 function signAsync(key: KeyObject, message: Uint8Array, context?: Uint8Array): Promise<Uint8Array> {

@@ -48,7 +48,9 @@ describe.each([nativeProvider, nobleProvider])('content encryption on $name', (p
         const entry = bundle.recipients[index];
         if (entry === undefined) throw new Error('missing entry');
         const key = await unwrapContentKey(provider, keyPair, entry);
-        expect(toHex(decryptContent(provider, key, bundle.nonce, sealed, aad))).toBe(toHex(plaintext));
+        expect(toHex(decryptContent(provider, key, bundle.nonce, sealed, aad))).toBe(
+          toHex(plaintext),
+        );
       }
     });
 
@@ -56,7 +58,9 @@ describe.each([nativeProvider, nobleProvider])('content encryption on $name', (p
       const { bundle } = await seal();
       const entry = bundle.recipients[0];
       if (entry === undefined) throw new Error('missing entry');
-      await expect(unwrapContentKey(provider, eve, entry)).rejects.toThrow(/wrapped key is for key/);
+      await expect(unwrapContentKey(provider, eve, entry)).rejects.toThrow(
+        /wrapped key is for key/,
+      );
       await expect(unwrapContentKey(provider, eve, { ...entry, keyId: eve.keyId })).rejects.toThrow(
         'AES-256-GCM authentication failed',
       );
@@ -77,13 +81,19 @@ describe.each([nativeProvider, nobleProvider])('content encryption on $name', (p
       if (entry === undefined) throw new Error('missing entry');
       for (const bit of [0, 500, entry.kemCiphertext.length * 8 - 1]) {
         await expect(
-          unwrapContentKey(provider, alice, { ...entry, kemCiphertext: flipBit(entry.kemCiphertext, bit) }),
+          unwrapContentKey(provider, alice, {
+            ...entry,
+            kemCiphertext: flipBit(entry.kemCiphertext, bit),
+          }),
           `kem bit ${bit}`,
         ).rejects.toThrow();
       }
       for (const bit of [0, 200, 383]) {
         await expect(
-          unwrapContentKey(provider, alice, { ...entry, wrappedKey: flipBit(entry.wrappedKey, bit) }),
+          unwrapContentKey(provider, alice, {
+            ...entry,
+            wrappedKey: flipBit(entry.wrappedKey, bit),
+          }),
           `wrap bit ${bit}`,
         ).rejects.toThrow('AES-256-GCM authentication failed');
       }
@@ -97,29 +107,49 @@ describe.each([nativeProvider, nobleProvider])('content encryption on $name', (p
       const open = (nonce: Uint8Array, body: Uint8Array, data: Uint8Array) => () =>
         decryptContent(provider, key, nonce, body, data);
       for (const bit of [0, 50, 95]) {
-        expect(open(flipBit(bundle.nonce, bit), sealed, aad)).toThrow('AES-256-GCM authentication failed');
+        expect(open(flipBit(bundle.nonce, bit), sealed, aad)).toThrow(
+          'AES-256-GCM authentication failed',
+        );
       }
       const tagStart = (sealed.length - 16) * 8;
       for (const bit of [0, 77, tagStart - 1, tagStart, tagStart + 100, sealed.length * 8 - 1]) {
-        expect(open(bundle.nonce, flipBit(sealed, bit), aad)).toThrow('AES-256-GCM authentication failed');
+        expect(open(bundle.nonce, flipBit(sealed, bit), aad)).toThrow(
+          'AES-256-GCM authentication failed',
+        );
       }
       for (const bit of [0, 33, aad.length * 8 - 1]) {
-        expect(open(bundle.nonce, sealed, flipBit(aad, bit))).toThrow('AES-256-GCM authentication failed');
+        expect(open(bundle.nonce, sealed, flipBit(aad, bit))).toThrow(
+          'AES-256-GCM authentication failed',
+        );
       }
     });
   });
 
   it('refuses wrong sizes and unknown suites with clear errors', async () => {
-    await expect(wrapContentKey(provider, 1, [])).rejects.toThrow('an encrypted message needs 1 to 1024 recipient keys, got 0');
+    await expect(wrapContentKey(provider, 1, [])).rejects.toThrow(
+      'an encrypted message needs 1 to 1024 recipient keys, got 0',
+    );
     await expect(wrapContentKey(provider, 9, [])).rejects.toThrow('suite 9 is not supported');
-    await expect(wrapContentKey(provider, 1, [{ keyId: 'k', publicKey: new Uint8Array(1183) }])).rejects.toThrow(
-      'KEM public key must be 1184 bytes, got 1183',
-    );
-    expect(() => encryptContent(provider, new Uint8Array(16), new Uint8Array(12), new Uint8Array(1), new Uint8Array(0))).toThrow(
-      'content key must be 32 bytes, got 16',
-    );
-    expect(() => encryptContent(provider, new Uint8Array(32), new Uint8Array(8), new Uint8Array(1), new Uint8Array(0))).toThrow(
-      'nonce must be 12 bytes, got 8',
-    );
+    await expect(
+      wrapContentKey(provider, 1, [{ keyId: 'k', publicKey: new Uint8Array(1183) }]),
+    ).rejects.toThrow('KEM public key must be 1184 bytes, got 1183');
+    expect(() =>
+      encryptContent(
+        provider,
+        new Uint8Array(16),
+        new Uint8Array(12),
+        new Uint8Array(1),
+        new Uint8Array(0),
+      ),
+    ).toThrow('content key must be 32 bytes, got 16');
+    expect(() =>
+      encryptContent(
+        provider,
+        new Uint8Array(32),
+        new Uint8Array(8),
+        new Uint8Array(1),
+        new Uint8Array(0),
+      ),
+    ).toThrow('nonce must be 12 bytes, got 8');
   });
 });

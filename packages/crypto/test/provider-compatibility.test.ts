@@ -62,13 +62,17 @@ describe.each(directions)('made by %s, accepted by the other', (maker, checker) 
     const signature = await maker.mlDsa65Sign(pair.privateKey, message, context);
     expect(signature.length).toBe(3309);
     expect(await checker.mlDsa65Verify(pair.publicKey, message, signature, context)).toBe(true);
-    expect(await checker.mlDsa65Verify(pair.publicKey, message, signature, new Uint8Array(0))).toBe(false);
+    expect(await checker.mlDsa65Verify(pair.publicKey, message, signature, new Uint8Array(0))).toBe(
+      false,
+    );
   });
 
   it('ML-KEM-768 encapsulation decapsulates to the same secret', async () => {
     const receiver = checker.mlKem768FromSeed(seed(64, 9));
     const { sharedSecret, ciphertext } = await maker.mlKem768Encapsulate(receiver.publicKey);
-    expect(toHex(await checker.mlKem768Decapsulate(receiver.privateKey, ciphertext))).toBe(toHex(sharedSecret));
+    expect(toHex(await checker.mlKem768Decapsulate(receiver.privateKey, ciphertext))).toBe(
+      toHex(sharedSecret),
+    );
   });
 
   it('X25519 agrees', () => {
@@ -80,12 +84,17 @@ describe.each(directions)('made by %s, accepted by the other', (maker, checker) 
   });
 
   it('X-Wing encapsulation decapsulates to the same secret', async () => {
-    for (const suite of [Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519, Suite.MLKEM768_HKDFSHA256_AES256GCM_MLDSA65ED25519]) {
+    for (const suite of [
+      Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519,
+      Suite.MLKEM768_HKDFSHA256_AES256GCM_MLDSA65ED25519,
+    ]) {
       const receiver = KemKeyPair.fromSeed(checker, suite, seed(suite === 2 ? 32 : 64, 12));
       const bundle = await wrapContentKey(maker, suite, [receiver]);
       const entry = bundle.recipients[0];
       if (entry === undefined) throw new Error('no recipient entry');
-      expect(toHex(await unwrapContentKey(checker, receiver, entry))).toBe(toHex(bundle.contentKey));
+      expect(toHex(await unwrapContentKey(checker, receiver, entry))).toBe(
+        toHex(bundle.contentKey),
+      );
     }
   });
 
@@ -110,13 +119,22 @@ describe.each(directions)('made by %s, accepted by the other', (maker, checker) 
 });
 
 describe('X-Wing interoperates with the @noble/post-quantum reference', () => {
-  it.each([nativeProvider, nobleProvider])('$name decapsulates reference ciphertexts, and the reverse', async (provider) => {
-    const receiverSeed = seed(32, 16);
-    const ours = KemKeyPair.fromSeed(provider, Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519, receiverSeed);
-    const reference = XWing.encapsulate(ours.publicKey);
-    expect(toHex(await ours.decapsulate(reference.cipherText))).toBe(toHex(reference.sharedSecret));
+  it.each([nativeProvider, nobleProvider])(
+    '$name decapsulates reference ciphertexts, and the reverse',
+    async (provider) => {
+      const receiverSeed = seed(32, 16);
+      const ours = KemKeyPair.fromSeed(
+        provider,
+        Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519,
+        receiverSeed,
+      );
+      const reference = XWing.encapsulate(ours.publicKey);
+      expect(toHex(await ours.decapsulate(reference.cipherText))).toBe(
+        toHex(reference.sharedSecret),
+      );
 
-    const { ciphertext, sharedSecret } = await xWingEncapsulate(provider, ours.publicKey);
-    expect(toHex(XWing.decapsulate(ciphertext, receiverSeed))).toBe(toHex(sharedSecret));
-  });
+      const { ciphertext, sharedSecret } = await xWingEncapsulate(provider, ours.publicKey);
+      expect(toHex(XWing.decapsulate(ciphertext, receiverSeed))).toBe(toHex(sharedSecret));
+    },
+  );
 });

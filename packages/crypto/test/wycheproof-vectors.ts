@@ -12,9 +12,13 @@ export const vectorsPresent = existsSync(VECTOR_DIR);
 
 if (!vectorsPresent) {
   if (process.env.CI) {
-    throw new Error(`Wycheproof vectors are missing at ${VECTOR_DIR}; CI needs ../shared beside the checkout`);
+    throw new Error(
+      `Wycheproof vectors are missing at ${VECTOR_DIR}; CI needs ../shared beside the checkout`,
+    );
   }
-  console.warn(`skipping Wycheproof tests: ${VECTOR_DIR} does not exist (needs ../shared beside the checkout)`);
+  console.warn(
+    `skipping Wycheproof tests: ${VECTOR_DIR} does not exist (needs ../shared beside the checkout)`,
+  );
 }
 
 export interface WycheproofTest {

@@ -7,7 +7,12 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { CONTENT_SIZES, suiteSizes } from '@proof-messenger/crypto';
 import { InvalidArgumentError } from '@proof-messenger/errors';
-import { ContentMode, type EnvelopeHeader, EnvelopeHeaderSchema, Priority } from '@proof-messenger/proto';
+import {
+  ContentMode,
+  type EnvelopeHeader,
+  EnvelopeHeaderSchema,
+  Priority,
+} from '@proof-messenger/proto';
 import {
   checkAgentId,
   checkChannelId,
@@ -40,7 +45,10 @@ export function parseEnvelopeHeader(bytes: Uint8Array, field = 'envelope.header'
   try {
     header = fromBinary(EnvelopeHeaderSchema, bytes);
   } catch (cause) {
-    throw new InvalidArgumentError(`${field} is not a valid EnvelopeHeader protobuf`, { field, cause });
+    throw new InvalidArgumentError(`${field} is not a valid EnvelopeHeader protobuf`, {
+      field,
+      cause,
+    });
   }
   checkEnvelopeHeader(header, field);
   return header;
@@ -56,7 +64,8 @@ export function checkEnvelopeHeader(header: EnvelopeHeader, field = 'envelope.he
   switch (header.destination.case) {
     case 'recipientId':
       checkAgentId(`${field}.recipient_id`, header.destination.value);
-      if (header.channelEpoch !== 0n) fail(`${field}.channel_epoch`, 'must be 0 for a direct message');
+      if (header.channelEpoch !== 0n)
+        fail(`${field}.channel_epoch`, 'must be 0 for a direct message');
       break;
     case 'channelId':
       checkChannelId(`${field}.channel_id`, header.destination.value);
@@ -68,39 +77,62 @@ export function checkEnvelopeHeader(header: EnvelopeHeader, field = 'envelope.he
     fail(`${field}.priority`, `must be one of 0-4 (UNSPECIFIED..CRITICAL), got ${header.priority}`);
   }
   if (header.ttlSeconds > MAX_TTL_SECONDS) {
-    fail(`${field}.ttl_seconds`, `must be at most ${MAX_TTL_SECONDS} (30 days), got ${header.ttlSeconds}`);
+    fail(
+      `${field}.ttl_seconds`,
+      `must be at most ${MAX_TTL_SECONDS} (30 days), got ${header.ttlSeconds}`,
+    );
   }
-  if (header.createdAtMs <= 0n) fail(`${field}.created_at_ms`, 'must be a positive Unix time in milliseconds');
+  if (header.createdAtMs <= 0n)
+    fail(`${field}.created_at_ms`, 'must be a positive Unix time in milliseconds');
   if (header.correlationId.length > MAX_CORRELATION_ID) {
-    fail(`${field}.correlation_id`, `must be at most ${MAX_CORRELATION_ID} characters, got ${header.correlationId.length}`);
+    fail(
+      `${field}.correlation_id`,
+      `must be at most ${MAX_CORRELATION_ID} characters, got ${header.correlationId.length}`,
+    );
   }
   if (header.contentType.length > MAX_CONTENT_TYPE) {
-    fail(`${field}.content_type`, `must be at most ${MAX_CONTENT_TYPE} characters, got ${header.contentType.length}`);
+    fail(
+      `${field}.content_type`,
+      `must be at most ${MAX_CONTENT_TYPE} characters, got ${header.contentType.length}`,
+    );
   }
   checkKeyId(`${field}.sender_key_id`, header.senderKeyId);
   const sizes = suiteSizes(header.suite);
   if (header.contentMode === ContentMode.ENCRYPTED) {
     const count = header.recipients.length;
     if (count === 0 || count > CONTENT_SIZES.maxRecipients) {
-      fail(`${field}.recipients`, `must list 1 to ${CONTENT_SIZES.maxRecipients} recipient keys, got ${count}`);
+      fail(
+        `${field}.recipients`,
+        `must list 1 to ${CONTENT_SIZES.maxRecipients} recipient keys, got ${count}`,
+      );
     }
     header.recipients.forEach((entry, i) => {
       const at = `${field}.recipients[${i}]`;
       checkKeyId(`${at}.key_id`, entry.keyId);
       if (entry.kemCiphertext.length !== sizes.ciphertext) {
-        fail(`${at}.kem_ciphertext`, `must be ${sizes.ciphertext} bytes for suite ${header.suite}, got ${entry.kemCiphertext.length}`);
+        fail(
+          `${at}.kem_ciphertext`,
+          `must be ${sizes.ciphertext} bytes for suite ${header.suite}, got ${entry.kemCiphertext.length}`,
+        );
       }
       if (entry.wrappedKey.length !== CONTENT_SIZES.wrappedKey) {
-        fail(`${at}.wrapped_key`, `must be ${CONTENT_SIZES.wrappedKey} bytes, got ${entry.wrappedKey.length}`);
+        fail(
+          `${at}.wrapped_key`,
+          `must be ${CONTENT_SIZES.wrappedKey} bytes, got ${entry.wrappedKey.length}`,
+        );
       }
     });
     if (header.nonce.length !== CONTENT_SIZES.nonce) {
       fail(`${field}.nonce`, `must be ${CONTENT_SIZES.nonce} bytes, got ${header.nonce.length}`);
     }
   } else if (header.contentMode === ContentMode.SIGNED_CLEARTEXT) {
-    if (header.recipients.length > 0) fail(`${field}.recipients`, 'must be empty for signed cleartext');
+    if (header.recipients.length > 0)
+      fail(`${field}.recipients`, 'must be empty for signed cleartext');
     if (header.nonce.length > 0) fail(`${field}.nonce`, 'must be empty for signed cleartext');
   } else {
-    fail(`${field}.content_mode`, `must be ENCRYPTED (1) or SIGNED_CLEARTEXT (2), got ${header.contentMode}`);
+    fail(
+      `${field}.content_mode`,
+      `must be ENCRYPTED (1) or SIGNED_CLEARTEXT (2), got ${header.contentMode}`,
+    );
   }
 }

@@ -28,6 +28,10 @@ export function payloadAssociatedData(header: Uint8Array): Uint8Array {
 }
 
 /** SHA-256 of the signed bytes: the name of an envelope in receipts and audit entries. */
-export function envelopeDigest(provider: CryptoProvider, header: Uint8Array, payload: Uint8Array): Uint8Array {
+export function envelopeDigest(
+  provider: CryptoProvider,
+  header: Uint8Array,
+  payload: Uint8Array,
+): Uint8Array {
   return provider.sha256(envelopeSignedBytes(header, payload));
 }

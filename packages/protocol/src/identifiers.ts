@@ -57,7 +57,10 @@ export function checkKeyId(field: string, value: string): string {
 }
 
 /** A fresh UUID version 7 (time-ordered, RFC 9562), the recommended message id. */
-export function newMessageId(now: number = Date.now(), random: Uint8Array = crypto.getRandomValues(new Uint8Array(10))): string {
+export function newMessageId(
+  now: number = Date.now(),
+  random: Uint8Array = crypto.getRandomValues(new Uint8Array(10)),
+): string {
   const bytes = new Uint8Array(16);
   const view = new DataView(bytes.buffer);
   view.setUint16(0, Math.floor(now / 2 ** 32));

@@ -13,10 +13,20 @@ import {
   verifyComposite,
   zeroize,
 } from '@proof-messenger/crypto';
-import { DecryptionError, InvalidArgumentError, KeyUnknownError, SignatureInvalidError } from '@proof-messenger/errors';
+import {
+  DecryptionError,
+  InvalidArgumentError,
+  KeyUnknownError,
+  SignatureInvalidError,
+} from '@proof-messenger/errors';
 import { ContentMode, type Envelope, type EnvelopeHeader } from '@proof-messenger/proto';
 import { parseEnvelopeHeader } from './envelope-header.ts';
-import { envelopeDigest, envelopeSignedBytes, payloadAssociatedData, SIGNATURE_CONTEXT } from './envelope-signature.ts';
+import {
+  envelopeDigest,
+  envelopeSignedBytes,
+  payloadAssociatedData,
+  SIGNATURE_CONTEXT,
+} from './envelope-signature.ts';
 
 /** An envelope whose shape has been checked (signatures not yet). */
 export interface ParsedEnvelope {
@@ -43,7 +53,8 @@ const SIGNATURE_FIELD = 'envelope.signature';
  * @throws InvalidArgumentError naming the offending field
  */
 export function parseEnvelope(envelope: Envelope | undefined): ParsedEnvelope {
-  if (envelope === undefined) throw new InvalidArgumentError('envelope is required', { field: 'envelope' });
+  if (envelope === undefined)
+    throw new InvalidArgumentError('envelope is required', { field: 'envelope' });
   const header = parseEnvelopeHeader(envelope.header);
   const signature = envelope.signature;
   if (signature === undefined) {
@@ -79,7 +90,10 @@ export async function verifyEnvelope(
   envelope: Envelope | ParsedEnvelope | undefined,
   senderKey: CompositePublicKey,
 ): Promise<VerifiedEnvelope> {
-  const parsed = envelope !== undefined && 'header' in envelope && 'envelope' in envelope ? envelope : parseEnvelope(envelope);
+  const parsed =
+    envelope !== undefined && 'header' in envelope && 'envelope' in envelope
+      ? envelope
+      : parseEnvelope(envelope);
   const { header, envelope: raw } = parsed;
   if (senderKey.keyId !== header.senderKeyId) {
     throw new KeyUnknownError(
@@ -90,7 +104,13 @@ export async function verifyEnvelope(
   const signature = raw.signature;
   const ok =
     signature !== undefined &&
-    (await verifyComposite(provider, senderKey, envelopeSignedBytes(raw.header, raw.payload), signature, SIGNATURE_CONTEXT));
+    (await verifyComposite(
+      provider,
+      senderKey,
+      envelopeSignedBytes(raw.header, raw.payload),
+      signature,
+      SIGNATURE_CONTEXT,
+    ));
   if (!ok) {
     throw new SignatureInvalidError(
       `envelope signature does not verify for sender ${header.senderId} with key ${header.senderKeyId}`,
@@ -113,13 +133,20 @@ export async function openEnvelope(
 ): Promise<OpenedEnvelope> {
   const verified = await verifyEnvelope(provider, envelope, senderKey);
   const { header, envelope: raw } = verified;
-  if (header.contentMode === ContentMode.SIGNED_CLEARTEXT) return { ...verified, content: raw.payload };
+  if (header.contentMode === ContentMode.SIGNED_CLEARTEXT)
+    return { ...verified, content: raw.payload };
   for (const keyPair of recipientKeys) {
     const entry = header.recipients.find((candidate) => candidate.keyId === keyPair.keyId);
     if (entry === undefined || keyPair.suite !== header.suite) continue;
     const contentKey = await unwrapContentKey(provider, keyPair, entry);
     try {
-      const content = decryptContent(provider, contentKey, header.nonce, raw.payload, payloadAssociatedData(raw.header));
+      const content = decryptContent(
+        provider,
+        contentKey,
+        header.nonce,
+        raw.payload,
+        payloadAssociatedData(raw.header),
+      );
       return { ...verified, content };
     } finally {
       zeroize(contentKey);

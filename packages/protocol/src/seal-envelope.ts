@@ -23,7 +23,11 @@ import {
   Priority,
 } from '@proof-messenger/proto';
 import { checkEnvelopeHeader, HEADER_VERSION } from './envelope-header.ts';
-import { envelopeSignedBytes, payloadAssociatedData, SIGNATURE_CONTEXT } from './envelope-signature.ts';
+import {
+  envelopeSignedBytes,
+  payloadAssociatedData,
+  SIGNATURE_CONTEXT,
+} from './envelope-signature.ts';
 import { newMessageId } from './identifiers.ts';
 
 /** The suite new envelopes use unless told otherwise: X-Wing, secure if either X25519 or ML-KEM is. */
@@ -44,7 +48,11 @@ export interface EnvelopeFields {
   readonly suite?: Suite;
 }
 
-function baseHeader(fields: EnvelopeFields, signer: CompositeSigner, mode: ContentMode): EnvelopeHeader {
+function baseHeader(
+  fields: EnvelopeFields,
+  signer: CompositeSigner,
+  mode: ContentMode,
+): EnvelopeHeader {
   return create(EnvelopeHeaderSchema, {
     version: HEADER_VERSION,
     messageId: fields.messageId ?? newMessageId(),
@@ -65,7 +73,11 @@ function baseHeader(fields: EnvelopeFields, signer: CompositeSigner, mode: Conte
   });
 }
 
-async function sign(signer: CompositeSigner, headerBytes: Uint8Array, payload: Uint8Array): Promise<Envelope> {
+async function sign(
+  signer: CompositeSigner,
+  headerBytes: Uint8Array,
+  payload: Uint8Array,
+): Promise<Envelope> {
   const signature = await signer.sign(envelopeSignedBytes(headerBytes, payload), SIGNATURE_CONTEXT);
   return create(EnvelopeSchema, {
     header: headerBytes,
@@ -87,11 +99,20 @@ export async function sealEnvelope(
 ): Promise<Envelope> {
   const header = baseHeader(fields, signer, ContentMode.ENCRYPTED);
   const bundle = await wrapContentKey(provider, header.suite, recipients);
-  header.recipients = bundle.recipients.map((entry) => ({ $typeName: 'proofmessenger.v1.RecipientKey' as const, ...entry }));
+  header.recipients = bundle.recipients.map((entry) => ({
+    $typeName: 'proofmessenger.v1.RecipientKey' as const,
+    ...entry,
+  }));
   header.nonce = bundle.nonce;
   checkEnvelopeHeader(header);
   const headerBytes = toBinary(EnvelopeHeaderSchema, header);
-  const payload = encryptContent(provider, bundle.contentKey, bundle.nonce, plaintext, payloadAssociatedData(headerBytes));
+  const payload = encryptContent(
+    provider,
+    bundle.contentKey,
+    bundle.nonce,
+    plaintext,
+    payloadAssociatedData(headerBytes),
+  );
   zeroize(bundle.contentKey);
   return sign(signer, headerBytes, payload);
 }

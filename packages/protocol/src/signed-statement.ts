@@ -6,7 +6,13 @@
  *
  *   signed bytes = PAE("proof-messenger/statement/v1", type name, body bytes)
  */
-import { type DescMessage, fromBinary, type MessageShape, create, toBinary } from '@bufbuild/protobuf';
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageShape,
+  toBinary,
+} from '@bufbuild/protobuf';
 import {
   type CompositePublicKey,
   type CompositeSigner,
@@ -16,7 +22,11 @@ import {
   verifyComposite,
 } from '@proof-messenger/crypto';
 import { InvalidArgumentError, SignatureInvalidError } from '@proof-messenger/errors';
-import { HybridSignatureSchema, type SignedStatement, SignedStatementSchema } from '@proof-messenger/proto';
+import {
+  HybridSignatureSchema,
+  type SignedStatement,
+  SignedStatementSchema,
+} from '@proof-messenger/proto';
 import { SIGNATURE_CONTEXT } from './envelope-signature.ts';
 
 /** The bytes a statement signature covers. */
@@ -31,7 +41,10 @@ export async function signStatement<Desc extends DescMessage>(
   message: MessageShape<Desc>,
 ): Promise<SignedStatement> {
   const body = toBinary(schema, message);
-  const signature = await signer.sign(statementSignedBytes(schema.typeName, body), SIGNATURE_CONTEXT);
+  const signature = await signer.sign(
+    statementSignedBytes(schema.typeName, body),
+    SIGNATURE_CONTEXT,
+  );
   return create(SignedStatementSchema, {
     body,
     signature: create(HybridSignatureSchema, { keyId: signer.keyId, ...signature }),
@@ -58,7 +71,10 @@ export async function verifyStatement<Desc extends DescMessage>(
   try {
     body = fromBinary(schema, statement.body);
   } catch (cause) {
-    throw new InvalidArgumentError(`${field}.body is not a valid ${schema.typeName}`, { field: `${field}.body`, cause });
+    throw new InvalidArgumentError(`${field}.body is not a valid ${schema.typeName}`, {
+      field: `${field}.body`,
+      cause,
+    });
   }
   const signature = statement.signature;
   if (signature === undefined || signature.keyId !== publicKey.keyId) {
@@ -75,9 +91,12 @@ export async function verifyStatement<Desc extends DescMessage>(
     SIGNATURE_CONTEXT,
   );
   if (!ok) {
-    throw new SignatureInvalidError(`${field}.signature does not verify with key ${publicKey.keyId}`, {
-      field: `${field}.signature`,
-    });
+    throw new SignatureInvalidError(
+      `${field}.signature does not verify with key ${publicKey.keyId}`,
+      {
+        field: `${field}.signature`,
+      },
+    );
   }
   return body;
 }

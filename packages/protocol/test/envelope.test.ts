@@ -25,8 +25,8 @@ import {
   envelopeSignedBytes,
   openEnvelope,
   parseEnvelopeHeader,
-  sealEnvelope,
   SIGNATURE_CONTEXT,
+  sealEnvelope,
   signCleartextEnvelope,
   verifyEnvelope,
 } from '../src/index.ts';
@@ -37,8 +37,16 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   return copy;
 }
 
-function withEnvelope(envelope: Envelope, change: Partial<Pick<Envelope, 'header' | 'payload'>>): Envelope {
-  return create(EnvelopeSchema, { header: envelope.header, payload: envelope.payload, signature: envelope.signature, ...change });
+function withEnvelope(
+  envelope: Envelope,
+  change: Partial<Pick<Envelope, 'header' | 'payload'>>,
+): Envelope {
+  return create(EnvelopeSchema, {
+    header: envelope.header,
+    payload: envelope.payload,
+    signature: envelope.signature,
+    ...change,
+  });
 }
 
 /** A few bit positions spread over a buffer: the first, some in the middle, the last. */
@@ -56,53 +64,57 @@ const pairs: Array<[CryptoProvider, CryptoProvider]> = [
 describe.each(pairs)('sealed by %s, opened by the other side', (sealer, opener) => {
   const sender = CompositeSigner.fromSeed(sealer, new Uint8Array(64).fill(1));
   const senderSeenByOpener = CompositeSigner.fromSeed(opener, new Uint8Array(64).fill(1)).publicKey;
-  describe.each([Suite.MLKEM768_HKDFSHA256_AES256GCM_MLDSA65ED25519, Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519])(
-    'suite %i',
-    (suite) => {
-      const seed = new Uint8Array(suite === 1 ? 64 : 32).fill(2);
-      const recipientForSealer = KemKeyPair.fromSeed(sealer, suite, seed);
-      const recipient = KemKeyPair.fromSeed(opener, suite, seed);
-      const plaintext = utf8(JSON.stringify({ task: 'summarize', doc: 'q3.pdf' }));
+  describe.each([
+    Suite.MLKEM768_HKDFSHA256_AES256GCM_MLDSA65ED25519,
+    Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519,
+  ])('suite %i', (suite) => {
+    const seed = new Uint8Array(suite === 1 ? 64 : 32).fill(2);
+    const recipientForSealer = KemKeyPair.fromSeed(sealer, suite, seed);
+    const recipient = KemKeyPair.fromSeed(opener, suite, seed);
+    const plaintext = utf8(JSON.stringify({ task: 'summarize', doc: 'q3.pdf' }));
 
-      it('round-trips content and every header field', async () => {
-        const envelope = await sealEnvelope(
-          sealer,
-          sender,
-          {
-            senderId: 'agent-a',
-            recipientId: 'agent-b',
-            priority: Priority.HIGH,
-            ttlSeconds: 60,
-            correlationId: 'req-1',
-            contentType: 'application/json',
-            suite,
-          },
-          [recipientForSealer],
-          plaintext,
-        );
-        const opened = await openEnvelope(opener, envelope, senderSeenByOpener, [recipient]);
-        expect(new TextDecoder().decode(opened.content)).toBe(new TextDecoder().decode(plaintext));
-        expect(opened.header).toMatchObject({
+    it('round-trips content and every header field', async () => {
+      const envelope = await sealEnvelope(
+        sealer,
+        sender,
+        {
           senderId: 'agent-a',
-          destination: { case: 'recipientId', value: 'agent-b' },
+          recipientId: 'agent-b',
           priority: Priority.HIGH,
           ttlSeconds: 60,
           correlationId: 'req-1',
           contentType: 'application/json',
           suite,
-          contentMode: ContentMode.ENCRYPTED,
-          senderKeyId: sender.keyId,
-        });
-        expect(opened.digest.length).toBe(32);
+        },
+        [recipientForSealer],
+        plaintext,
+      );
+      const opened = await openEnvelope(opener, envelope, senderSeenByOpener, [recipient]);
+      expect(new TextDecoder().decode(opened.content)).toBe(new TextDecoder().decode(plaintext));
+      expect(opened.header).toMatchObject({
+        senderId: 'agent-a',
+        destination: { case: 'recipientId', value: 'agent-b' },
+        priority: Priority.HIGH,
+        ttlSeconds: 60,
+        correlationId: 'req-1',
+        contentType: 'application/json',
+        suite,
+        contentMode: ContentMode.ENCRYPTED,
+        senderKeyId: sender.keyId,
       });
-    },
-  );
+      expect(opened.digest.length).toBe(32);
+    });
+  });
 });
 
 describe.each([nativeProvider, nobleProvider])('tampering is rejected on %s', (provider) => {
   const sender = CompositeSigner.fromSeed(provider, new Uint8Array(64).fill(3));
   const other = CompositeSigner.fromSeed(provider, new Uint8Array(64).fill(4));
-  const recipient = KemKeyPair.fromSeed(provider, Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519, new Uint8Array(32).fill(5));
+  const recipient = KemKeyPair.fromSeed(
+    provider,
+    Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519,
+    new Uint8Array(32).fill(5),
+  );
   const fields = { senderId: 'agent-a', recipientId: 'agent-b' };
   const plaintext = new Uint8Array(1024).fill(7);
 
@@ -111,14 +123,18 @@ describe.each([nativeProvider, nobleProvider])('tampering is rejected on %s', (p
     let checked = 0;
     for (const bit of someBits(envelope.header.length)) {
       const bad = withEnvelope(envelope, { header: flipBit(envelope.header, bit) });
-      await expect(openEnvelope(provider, bad, sender.publicKey, [recipient]), `header bit ${bit}`).rejects.toThrow();
+      await expect(
+        openEnvelope(provider, bad, sender.publicKey, [recipient]),
+        `header bit ${bit}`,
+      ).rejects.toThrow();
       checked++;
     }
     for (const bit of someBits(envelope.payload.length)) {
       const bad = withEnvelope(envelope, { payload: flipBit(envelope.payload, bit) });
-      await expect(openEnvelope(provider, bad, sender.publicKey, [recipient]), `payload bit ${bit}`).rejects.toThrow(
-        'envelope signature does not verify',
-      );
+      await expect(
+        openEnvelope(provider, bad, sender.publicKey, [recipient]),
+        `payload bit ${bit}`,
+      ).rejects.toThrow('envelope signature does not verify');
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(8);
@@ -137,11 +153,21 @@ describe.each([nativeProvider, nobleProvider])('tampering is rejected on %s', (p
     const nonceHeader = parseEnvelopeHeader(envelope.header);
     nonceHeader.nonce = flipBit(nonceHeader.nonce, 5);
     await expect(
-      openEnvelope(provider, withEnvelope(envelope, { header: toBinary(EnvelopeHeaderSchema, nonceHeader) }), sender.publicKey, [recipient]),
+      openEnvelope(
+        provider,
+        withEnvelope(envelope, { header: toBinary(EnvelopeHeaderSchema, nonceHeader) }),
+        sender.publicKey,
+        [recipient],
+      ),
     ).rejects.toThrow('envelope signature does not verify');
     const tagBit = envelope.payload.length * 8 - 3;
     await expect(
-      openEnvelope(provider, withEnvelope(envelope, { payload: flipBit(envelope.payload, tagBit) }), sender.publicKey, [recipient]),
+      openEnvelope(
+        provider,
+        withEnvelope(envelope, { payload: flipBit(envelope.payload, tagBit) }),
+        sender.publicKey,
+        [recipient],
+      ),
     ).rejects.toThrow('envelope signature does not verify');
   });
 
@@ -152,7 +178,10 @@ describe.each([nativeProvider, nobleProvider])('tampering is rejected on %s', (p
     const header = parseEnvelopeHeader(envelope.header);
     header.priority = Priority.CRITICAL;
     const headerBytes = toBinary(EnvelopeHeaderSchema, header);
-    const signature = await sender.sign(envelopeSignedBytes(headerBytes, envelope.payload), SIGNATURE_CONTEXT);
+    const signature = await sender.sign(
+      envelopeSignedBytes(headerBytes, envelope.payload),
+      SIGNATURE_CONTEXT,
+    );
     const resigned = create(EnvelopeSchema, {
       header: headerBytes,
       payload: envelope.payload,
@@ -171,15 +200,27 @@ describe.each([nativeProvider, nobleProvider])('tampering is rejected on %s', (p
     const otherSignature = forged.signature;
     if (signature === undefined || otherSignature === undefined) throw new Error('unsigned');
     const variants: Array<[string, Envelope, string]> = [
-      ['no signature', create(EnvelopeSchema, { header: envelope.header, payload: envelope.payload }), 'envelope.signature is required'],
+      [
+        'no signature',
+        create(EnvelopeSchema, { header: envelope.header, payload: envelope.payload }),
+        'envelope.signature is required',
+      ],
       [
         'Ed25519 stripped',
-        create(EnvelopeSchema, { header: envelope.header, payload: envelope.payload, signature: { ...signature, ed25519: new Uint8Array(0) } }),
+        create(EnvelopeSchema, {
+          header: envelope.header,
+          payload: envelope.payload,
+          signature: { ...signature, ed25519: new Uint8Array(0) },
+        }),
         'must carry both components',
       ],
       [
         'ML-DSA stripped',
-        create(EnvelopeSchema, { header: envelope.header, payload: envelope.payload, signature: { ...signature, mlDsa65: new Uint8Array(0) } }),
+        create(EnvelopeSchema, {
+          header: envelope.header,
+          payload: envelope.payload,
+          signature: { ...signature, mlDsa65: new Uint8Array(0) },
+        }),
         'must carry both components',
       ],
       [
@@ -202,13 +243,19 @@ describe.each([nativeProvider, nobleProvider])('tampering is rejected on %s', (p
       ],
     ];
     for (const [name, variant, message] of variants) {
-      await expect(verifyEnvelope(provider, variant, sender.publicKey), name).rejects.toThrow(message);
+      await expect(verifyEnvelope(provider, variant, sender.publicKey), name).rejects.toThrow(
+        message,
+      );
     }
   });
 
   it('an envelope opens only for a listed recipient key', async () => {
     const envelope = await sealEnvelope(provider, sender, fields, [recipient], plaintext);
-    const stranger = KemKeyPair.fromSeed(provider, Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519, new Uint8Array(32).fill(9));
+    const stranger = KemKeyPair.fromSeed(
+      provider,
+      Suite.XWING_HKDFSHA256_AES256GCM_MLDSA65ED25519,
+      new Uint8Array(32).fill(9),
+    );
     await expect(openEnvelope(provider, envelope, sender.publicKey, [stranger])).rejects.toThrow(
       /is not encrypted to any of the given keys/,
     );
@@ -216,13 +263,19 @@ describe.each([nativeProvider, nobleProvider])('tampering is rejected on %s', (p
 
   it('signed cleartext is readable, verifiable and tamper-evident', async () => {
     const content = utf8('I approve invoice 42 for 1,000 EUR');
-    const envelope = await signCleartextEnvelope(sender, { senderId: 'agent-a', recipientId: 'auditor' }, content);
+    const envelope = await signCleartextEnvelope(
+      sender,
+      { senderId: 'agent-a', recipientId: 'auditor' },
+      content,
+    );
     expect(toHex(envelope.payload)).toBe(toHex(content));
     const opened = await openEnvelope(provider, envelope, sender.publicKey, []);
     expect(new TextDecoder().decode(opened.content)).toBe('I approve invoice 42 for 1,000 EUR');
     expect(opened.header.contentMode).toBe(ContentMode.SIGNED_CLEARTEXT);
     const changed = withEnvelope(envelope, { payload: utf8('I approve invoice 42 for 9,000 EUR') });
-    await expect(verifyEnvelope(provider, changed, sender.publicKey)).rejects.toThrow('envelope signature does not verify');
+    await expect(verifyEnvelope(provider, changed, sender.publicKey)).rejects.toThrow(
+      'envelope signature does not verify',
+    );
   });
 
   it('the wrong sender key is refused before any signature work', async () => {

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 
 describe('Reason', () => {
   it('has the same names and numbers as the proto enum', () => {
-    const fromProto = Object.fromEntries(ErrorReasonSchema.values.map((value) => [value.localName, value.number]));
+    const fromProto = Object.fromEntries(
+      ErrorReasonSchema.values.map((value) => [value.localName, value.number]),
+    );
     expect(Reason).toEqual(fromProto);
     expect(Reason.REPLAY).toBe(ErrorReason.REPLAY);
   });

@@ -13,26 +13,50 @@ describe('signed statements', () => {
 
   it('verifies and decodes', async () => {
     const statement = await signStatement(signer, IdentityRegistrationSchema, registration);
-    const body = await verifyStatement(provider, IdentityRegistrationSchema, statement, signer.publicKey, 'registration');
+    const body = await verifyStatement(
+      provider,
+      IdentityRegistrationSchema,
+      statement,
+      signer.publicKey,
+      'registration',
+    );
     expect(body.agentId).toBe('agent-a');
   });
 
   it('does not verify as another statement type with the same bytes', async () => {
     // The body decodes fine as a GetIdentityRequest (field 1 is agent_id in both): only the type
     // name in the signed bytes tells them apart.
-    const statement = await signStatement(signer, IdentityRegistrationSchema, create(IdentityRegistrationSchema, { agentId: 'agent-a' }));
-    await expect(verifyStatement(provider, GetIdentityRequestSchema, statement, signer.publicKey, 'request')).rejects.toThrow(
-      'request.signature does not verify',
+    const statement = await signStatement(
+      signer,
+      IdentityRegistrationSchema,
+      create(IdentityRegistrationSchema, { agentId: 'agent-a' }),
     );
+    await expect(
+      verifyStatement(provider, GetIdentityRequestSchema, statement, signer.publicKey, 'request'),
+    ).rejects.toThrow('request.signature does not verify');
   });
 
   it('names the key it expected', async () => {
     const statement = await signStatement(signer, IdentityRegistrationSchema, registration);
-    await expect(verifyStatement(provider, IdentityRegistrationSchema, statement, other.publicKey, 'registration')).rejects.toThrow(
+    await expect(
+      verifyStatement(
+        provider,
+        IdentityRegistrationSchema,
+        statement,
+        other.publicKey,
+        'registration',
+      ),
+    ).rejects.toThrow(
       `registration.signature must be made with key ${other.keyId}, got ${signer.keyId}`,
     );
-    await expect(verifyStatement(provider, IdentityRegistrationSchema, undefined, signer.publicKey, 'registration')).rejects.toThrow(
-      'registration is required',
-    );
+    await expect(
+      verifyStatement(
+        provider,
+        IdentityRegistrationSchema,
+        undefined,
+        signer.publicKey,
+        'registration',
+      ),
+    ).rejects.toThrow('registration is required');
   });
 });

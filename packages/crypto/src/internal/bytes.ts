@@ -13,10 +13,10 @@ export function checkBytes(name: string, value: unknown, length?: number): Uint8
     });
   }
   if (length !== undefined && value.length !== length) {
-    throw new InvalidArgumentError(
-      `${name} must be ${length} bytes, got ${value.length}`,
-      { field: name, metadata: { expected: String(length), actual: String(value.length) } },
-    );
+    throw new InvalidArgumentError(`${name} must be ${length} bytes, got ${value.length}`, {
+      field: name,
+      metadata: { expected: String(length), actual: String(value.length) },
+    });
   }
   return value;
 }
