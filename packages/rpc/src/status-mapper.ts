@@ -1,0 +1,139 @@
+/**
+ * The one module that turns errors into gRPC statuses, and statuses back into errors.
+ *
+ * Follows gRPC's richer error model (https://grpc.io/docs/guides/error/#richer-error-model): the
+ * status message tells the caller what to fix, and the `grpc-status-details-bin` trailer carries a
+ * serialized google.rpc.Status whose details hold exactly one proofmessenger.v1.ErrorDetail.
+ *
+ * What is never sent: causes, stacks, and the message of anything that is not a
+ * ProofMessengerError. Such errors, and every ProofMessengerError with code INTERNAL, reach the
+ * client as INTERNAL with a generic message and are logged here. Whatever else is held back (the
+ * `cause` of an error that is sent) is logged as a warning, so no fault disappears.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { anyIs, anyPack, anyUnpack } from '@bufbuild/protobuf/wkt';
+import * as grpc from '@grpc/grpc-js';
+import { Code, ProofMessengerError, Reason } from '@proof-messenger/errors';
+import {
+  type ErrorDetail,
+  ErrorDetailSchema,
+  type ErrorReason,
+  StatusSchema,
+} from '@proof-messenger/proto';
+
+/** Trailer that carries the serialized google.rpc.Status. */
+export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+
+/** The only message a client ever sees for an internal fault. */
+export const INTERNAL_MESSAGE = 'internal error; see server logs';
+
+/** The structured logger the mapper reports to (pino-compatible: fields first, then message). */
+export interface ErrorLogger {
+  error(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Maps any error to the status a grpc-js handler answers with (pass it to a unary callback, or
+ * emit it as `error` on a server stream). `fields` are added to the log entry (e.g. the method).
+ * Never throws: if mapping itself fails, the answer is a bare INTERNAL.
+ */
+export function toServiceError(
+  err: unknown,
+  log: ErrorLogger,
+  fields: Record<string, unknown> = {},
+): grpc.StatusObject {
+  try {
+    if (!isExposable(err)) {
+      log.error({ ...fields, err }, 'request failed with an internal error');
+      return statusObject(Code.INTERNAL, INTERNAL_MESSAGE, { reason: Reason.INTERNAL });
+    }
+    if (err.cause !== undefined) {
+      log.warn({ ...fields, err }, 'request failed; the cause was not sent to the client');
+    }
+    return statusObject(err.code, err.message, {
+      reason: err.reason,
+      field: err.field,
+      retryable: err.retryable,
+      retryAfterMs: toInt64(err.retryAfterMs),
+      metadata: { ...err.metadata },
+    });
+  } catch {
+    return { code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: new grpc.Metadata() };
+  }
+}
+
+/**
+ * Turns a status a client received (a grpc-js `ServiceError`) back into a ProofMessengerError,
+ * decoding the ErrorDetail from the trailer. Without one (a status made by grpc-js itself, such as
+ * DEADLINE_EXCEEDED or UNAVAILABLE), the reason is UNSPECIFIED and `retryable` is false; retry
+ * policy by code is the caller's decision. The original error is kept as `cause`.
+ */
+export function fromServiceError(
+  e: Pick<grpc.ServiceError, 'code' | 'details' | 'metadata'>,
+): ProofMessengerError {
+  const detail = readErrorDetail(e.metadata);
+  const code = isCode(e.code) ? e.code : Code.UNKNOWN;
+  if (detail === undefined) {
+    return new ProofMessengerError(code, Reason.UNSPECIFIED, e.details, { cause: e });
+  }
+  return new ProofMessengerError(code, toReason(detail.reason), e.details, {
+    cause: e,
+    field: detail.field,
+    retryable: detail.retryable,
+    retryAfterMs: Number(detail.retryAfterMs),
+    metadata: { ...detail.metadata },
+  });
+}
+
+// OK is excluded: a "successful" error would reach the client as success with no response.
+function isExposable(err: unknown): err is ProofMessengerError {
+  return err instanceof ProofMessengerError && err.code !== Code.INTERNAL && err.code !== Code.OK;
+}
+
+function statusObject(
+  code: Code,
+  message: string,
+  detail: Partial<Omit<ErrorDetail, '$typeName' | 'reason'>> & { reason: Reason },
+): grpc.StatusObject {
+  // Reason mirrors ErrorReason number for number (status-mapper.test.ts checks it).
+  const errorDetail = create(ErrorDetailSchema, {
+    ...detail,
+    reason: detail.reason as ErrorReason,
+  });
+  const status = create(StatusSchema, {
+    code,
+    message,
+    details: [anyPack(ErrorDetailSchema, errorDetail)],
+  });
+  const metadata = new grpc.Metadata();
+  metadata.set(STATUS_DETAILS_KEY, Buffer.from(toBinary(StatusSchema, status)));
+  return { code, details: message, metadata };
+}
+
+function readErrorDetail(metadata: grpc.Metadata | undefined): ErrorDetail | undefined {
+  const value = metadata?.get(STATUS_DETAILS_KEY)[0];
+  if (!(value instanceof Uint8Array)) return undefined;
+  try {
+    const status = fromBinary(StatusSchema, value);
+    const packed = status.details.find((any) => anyIs(any, ErrorDetailSchema));
+    return packed === undefined ? undefined : anyUnpack(packed, ErrorDetailSchema);
+  } catch {
+    return undefined;
+  }
+}
+
+function toInt64(ms: number): bigint {
+  return Number.isFinite(ms) && ms > 0 ? BigInt(Math.round(ms)) : 0n;
+}
+
+const codes: ReadonlySet<number> = new Set(Object.values(Code));
+const reasons: ReadonlySet<number> = new Set(Object.values(Reason));
+
+function isCode(n: number): n is Code {
+  return codes.has(n);
+}
+
+function toReason(n: number): Reason {
+  return reasons.has(n) ? (n as Reason) : Reason.UNSPECIFIED;
+}
