@@ -12,6 +12,172 @@ import type { IdentityPublicKey, KemPublicKey, SignedStatement, Validity } from 
 export declare const file_proofmessenger_v1_key_management: GenFile;
 
 /**
+ * The statement an agent signs with its current identity key to obtain an
+ * access token. Fresh (issued_at_ms within the server's window) and single-use
+ * (the nonce is remembered).
+ *
+ * @generated from message proofmessenger.v1.AuthenticationStatement
+ */
+export declare type AuthenticationStatement = Message<"proofmessenger.v1.AuthenticationStatement"> & {
+  /**
+   * The agent proving who it is.
+   *
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * Key id of the identity key that signs this statement.
+   *
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+
+  /**
+   * Who the token is for; must be "proof-messenger".
+   *
+   * @generated from field: string audience = 3;
+   */
+  audience: string;
+
+  /**
+   * When the statement was made, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 issued_at_ms = 4;
+   */
+  issuedAtMs: bigint;
+
+  /**
+   * 16 or more random bytes, base64url; never reused.
+   *
+   * @generated from field: string nonce = 5;
+   */
+  nonce: string;
+};
+
+/**
+ * Describes the message proofmessenger.v1.AuthenticationStatement.
+ * Use `create(AuthenticationStatementSchema)` to create a new message.
+ */
+export declare const AuthenticationStatementSchema: GenMessage<AuthenticationStatement>;
+
+/**
+ * Authenticate input.
+ *
+ * @generated from message proofmessenger.v1.AuthenticateRequest
+ */
+export declare type AuthenticateRequest = Message<"proofmessenger.v1.AuthenticateRequest"> & {
+  /**
+   * A signed AuthenticationStatement.
+   *
+   * @generated from field: proofmessenger.v1.SignedStatement statement = 1;
+   */
+  statement?: SignedStatement | undefined;
+};
+
+/**
+ * Describes the message proofmessenger.v1.AuthenticateRequest.
+ * Use `create(AuthenticateRequestSchema)` to create a new message.
+ */
+export declare const AuthenticateRequestSchema: GenMessage<AuthenticateRequest>;
+
+/**
+ * Authenticate result.
+ *
+ * @generated from message proofmessenger.v1.AuthenticateResponse
+ */
+export declare type AuthenticateResponse = Message<"proofmessenger.v1.AuthenticateResponse"> & {
+  /**
+   * Bearer token for the `authorization` metadata of later calls
+   * ("Bearer <token>").
+   *
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+
+  /**
+   * When the token stops being accepted, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 expires_at_ms = 2;
+   */
+  expiresAtMs: bigint;
+};
+
+/**
+ * Describes the message proofmessenger.v1.AuthenticateResponse.
+ * Use `create(AuthenticateResponseSchema)` to create a new message.
+ */
+export declare const AuthenticateResponseSchema: GenMessage<AuthenticateResponse>;
+
+/**
+ * ListRotationNotices input.
+ *
+ * @generated from message proofmessenger.v1.ListRotationNoticesRequest
+ */
+export declare type ListRotationNoticesRequest = Message<"proofmessenger.v1.ListRotationNoticesRequest"> & {
+};
+
+/**
+ * Describes the message proofmessenger.v1.ListRotationNoticesRequest.
+ * Use `create(ListRotationNoticesRequestSchema)` to create a new message.
+ */
+export declare const ListRotationNoticesRequestSchema: GenMessage<ListRotationNoticesRequest>;
+
+/**
+ * A request to rotate one session key, made by the rotation scheduler.
+ *
+ * @generated from message proofmessenger.v1.RotationNotice
+ */
+export declare type RotationNotice = Message<"proofmessenger.v1.RotationNotice"> & {
+  /**
+   * The peer of the session.
+   *
+   * @generated from field: string peer_id = 1;
+   */
+  peerId: string;
+
+  /**
+   * Key id of the session key that is due for rotation.
+   *
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+
+  /**
+   * When the rotation came due, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 due_at_ms = 3;
+   */
+  dueAtMs: bigint;
+};
+
+/**
+ * Describes the message proofmessenger.v1.RotationNotice.
+ * Use `create(RotationNoticeSchema)` to create a new message.
+ */
+export declare const RotationNoticeSchema: GenMessage<RotationNotice>;
+
+/**
+ * ListRotationNotices result.
+ *
+ * @generated from message proofmessenger.v1.ListRotationNoticesResponse
+ */
+export declare type ListRotationNoticesResponse = Message<"proofmessenger.v1.ListRotationNoticesResponse"> & {
+  /**
+   * Pending notices, oldest first.
+   *
+   * @generated from field: repeated proofmessenger.v1.RotationNotice notices = 1;
+   */
+  notices: RotationNotice[];
+};
+
+/**
+ * Describes the message proofmessenger.v1.ListRotationNoticesResponse.
+ * Use `create(ListRotationNoticesResponseSchema)` to create a new message.
+ */
+export declare const ListRotationNoticesResponseSchema: GenMessage<ListRotationNoticesResponse>;
+
+/**
  * IssueEnrollmentCredential input.
  *
  * @generated from message proofmessenger.v1.IssueEnrollmentCredentialRequest
@@ -908,6 +1074,17 @@ export declare const RotationScheduleSchema: GenEnum<RotationSchedule>;
  */
 export declare const KeyManagementService: GenService<{
   /**
+   * Exchanges a signed AuthenticationStatement for a short-lived access token
+   * that authenticates the agent on every service.
+   *
+   * @generated from rpc proofmessenger.v1.KeyManagementService.Authenticate
+   */
+  authenticate: {
+    methodKind: "unary";
+    input: typeof AuthenticateRequestSchema;
+    output: typeof AuthenticateResponseSchema;
+  },
+  /**
    * Issues a single-use, expiring enrollment credential (operators only).
    *
    * @generated from rpc proofmessenger.v1.KeyManagementService.IssueEnrollmentCredential
@@ -1017,6 +1194,17 @@ export declare const KeyManagementService: GenService<{
     methodKind: "unary";
     input: typeof GetSessionKeysRequestSchema;
     output: typeof GetSessionKeysResponseSchema;
+  },
+  /**
+   * Lists the calling agent's pending rotation notices (sessions whose
+   * scheduled rotation is due).
+   *
+   * @generated from rpc proofmessenger.v1.KeyManagementService.ListRotationNotices
+   */
+  listRotationNotices: {
+    methodKind: "unary";
+    input: typeof ListRotationNoticesRequestSchema;
+    output: typeof ListRotationNoticesResponseSchema;
   },
 }>;
 

@@ -9,210 +9,252 @@ import { file_proofmessenger_v1_common } from "./common_pb.js";
  * Describes the file proofmessenger/v1/key_management.proto.
  */
 export const file_proofmessenger_v1_key_management = /*@__PURE__*/
-  fileDesc("CiZwcm9vZm1lc3Nlbmdlci92MS9rZXlfbWFuYWdlbWVudC5wcm90bxIRcHJvb2ZtZXNzZW5nZXIudjEiSQogSXNzdWVFbnJvbGxtZW50Q3JlZGVudGlhbFJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkSEwoLdHRsX3NlY29uZHMYAiABKA0iTgohSXNzdWVFbnJvbGxtZW50Q3JlZGVudGlhbFJlc3BvbnNlEhIKCmNyZWRlbnRpYWwYASABKAkSFQoNZXhwaXJlc19hdF9tcxgCIAEoAyJ7ChRJZGVudGl0eVJlZ2lzdHJhdGlvbhIQCghhZ2VudF9pZBgBIAEoCRI6CgxpZGVudGl0eV9rZXkYAiABKAsyJC5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVB1YmxpY0tleRIVCg1jcmVhdGVkX2F0X21zGAMgASgDInIKF1JlZ2lzdGVySWRlbnRpdHlSZXF1ZXN0EjgKDHJlZ2lzdHJhdGlvbhgBIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudBIdChVlbnJvbGxtZW50X2NyZWRlbnRpYWwYAiABKAkiTwoYUmVnaXN0ZXJJZGVudGl0eVJlc3BvbnNlEjMKCGlkZW50aXR5GAEgASgLMiEucHJvb2ZtZXNzZW5nZXIudjEuSWRlbnRpdHlSZWNvcmQitgEKCUtleVJlY29yZBIxCgNrZXkYASABKAsyJC5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVB1YmxpY0tleRIsCgZzdGF0dXMYAiABKA4yHC5wcm9vZm1lc3Nlbmdlci52MS5LZXlTdGF0dXMSLQoIdmFsaWRpdHkYAyABKAsyGy5wcm9vZm1lc3Nlbmdlci52MS5WYWxpZGl0eRIZChFyZXZvY2F0aW9uX3JlYXNvbhgEIAEoCSKAAQoOSWRlbnRpdHlSZWNvcmQSEAoIYWdlbnRfaWQYASABKAkSMQoLY3VycmVudF9rZXkYAiABKAsyHC5wcm9vZm1lc3Nlbmdlci52MS5LZXlSZWNvcmQSDwoHcmV2b2tlZBgDIAEoCBIYChByZWdpc3RlcmVkX2F0X21zGAQgASgDIiYKEkdldElkZW50aXR5UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSJKChNHZXRJZGVudGl0eVJlc3BvbnNlEjMKCGlkZW50aXR5GAEgASgLMiEucHJvb2ZtZXNzZW5nZXIudjEuSWRlbnRpdHlSZWNvcmQiiwEKEElkZW50aXR5Um90YXRpb24SEAoIYWdlbnRfaWQYASABKAkSFwoPcHJldmlvdXNfa2V5X2lkGAIgASgJEjUKB25ld19rZXkYAyABKAsyJC5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVB1YmxpY0tleRIVCg1jcmVhdGVkX2F0X21zGAQgASgDIosBChhSb3RhdGVJZGVudGl0eUtleVJlcXVlc3QSNAoIcm90YXRpb24YASABKAsyIi5wcm9vZm1lc3Nlbmdlci52MS5TaWduZWRTdGF0ZW1lbnQSOQoNbmV3X2tleV9wcm9vZhgCIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudCJQChlSb3RhdGVJZGVudGl0eUtleVJlc3BvbnNlEjMKCGlkZW50aXR5GAEgASgLMiEucHJvb2ZtZXNzZW5nZXIudjEuSWRlbnRpdHlSZWNvcmQiRAoQUmV2b2tlS2V5UmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJIioKEVJldm9rZUtleVJlc3BvbnNlEhUKDXJldm9rZWRfYXRfbXMYASABKAMiKQoVTGlzdEtleUhpc3RvcnlSZXF1ZXN0EhAKCGFnZW50X2lkGAEgASgJIkQKFkxpc3RLZXlIaXN0b3J5UmVzcG9uc2USKgoEa2V5cxgBIAMoCzIcLnByb29mbWVzc2VuZ2VyLnYxLktleVJlY29yZCKJAQoGUHJla2V5EhAKCGFnZW50X2lkGAEgASgJEiwKA2tleRgCIAEoCzIfLnByb29mbWVzc2VuZ2VyLnYxLktlbVB1YmxpY0tleRItCgh2YWxpZGl0eRgDIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLlZhbGlkaXR5EhAKCG9uZV90aW1lGAQgASgIIpQBChlVcGxvYWRQcmVrZXlCdW5kbGVSZXF1ZXN0EjkKDXNpZ25lZF9wcmVrZXkYASABKAsyIi5wcm9vZm1lc3Nlbmdlci52MS5TaWduZWRTdGF0ZW1lbnQSPAoQb25lX3RpbWVfcHJla2V5cxgCIAMoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudCJAChpVcGxvYWRQcmVrZXlCdW5kbGVSZXNwb25zZRIiChpvbmVfdGltZV9wcmVrZXlzX3JlbWFpbmluZxgBIAEoDSIsChhGZXRjaFByZWtleUJ1bmRsZVJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkizwEKGUZldGNoUHJla2V5QnVuZGxlUmVzcG9uc2USOgoMaWRlbnRpdHlfa2V5GAEgASgLMiQucHJvb2ZtZXNzZW5nZXIudjEuSWRlbnRpdHlQdWJsaWNLZXkSOQoNc2lnbmVkX3ByZWtleRgCIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudBI7Cg9vbmVfdGltZV9wcmVrZXkYAyABKAsyIi5wcm9vZm1lc3Nlbmdlci52MS5TaWduZWRTdGF0ZW1lbnQiFwoVR2V0UHJla2V5Q291bnRSZXF1ZXN0IjwKFkdldFByZWtleUNvdW50UmVzcG9uc2USIgoab25lX3RpbWVfcHJla2V5c19yZW1haW5pbmcYASABKA0iqwEKClNlc3Npb25LZXkSEAoIb3duZXJfaWQYASABKAkSDwoHcGVlcl9pZBgCIAEoCRIsCgNrZXkYAyABKAsyHy5wcm9vZm1lc3Nlbmdlci52MS5LZW1QdWJsaWNLZXkSNQoIc2NoZWR1bGUYBCABKA4yIy5wcm9vZm1lc3Nlbmdlci52MS5Sb3RhdGlvblNjaGVkdWxlEhUKDWNyZWF0ZWRfYXRfbXMYBSABKAMiUgoXUm90YXRlU2Vzc2lvbktleVJlcXVlc3QSNwoLc2Vzc2lvbl9rZXkYASABKAsyIi5wcm9vZm1lc3Nlbmdlci52MS5TaWduZWRTdGF0ZW1lbnQiWQoYUm90YXRlU2Vzc2lvbktleVJlc3BvbnNlEhYKDmN1cnJlbnRfa2V5X2lkGAEgASgJEiUKHXByZXZpb3VzX2tleV9ncmFjZV9lbmRzX2F0X21zGAIgASgDIjoKFUdldFNlc3Npb25LZXlzUmVxdWVzdBIQCghvd25lcl9pZBgBIAEoCRIPCgdwZWVyX2lkGAIgASgJInYKEFNlc3Npb25LZXlSZWNvcmQSNwoLc2Vzc2lvbl9rZXkYASABKAsyIi5wcm9vZm1lc3Nlbmdlci52MS5TaWduZWRTdGF0ZW1lbnQSDwoHY3VycmVudBgCIAEoCBIYChBncmFjZV9lbmRzX2F0X21zGAMgASgDIksKFkdldFNlc3Npb25LZXlzUmVzcG9uc2USMQoEa2V5cxgBIAMoCzIjLnByb29mbWVzc2VuZ2VyLnYxLlNlc3Npb25LZXlSZWNvcmQqcgoJS2V5U3RhdHVzEhoKFktFWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJLRVlfU1RBVFVTX0NVUlJFTlQQARIZChVLRVlfU1RBVFVTX1NVUEVSU0VERUQQAhIWChJLRVlfU1RBVFVTX1JFVk9LRUQQAyrQAQoQUm90YXRpb25TY2hlZHVsZRIhCh1ST1RBVElPTl9TQ0hFRFVMRV9VTlNQRUNJRklFRBAAEhwKGFJPVEFUSU9OX1NDSEVEVUxFX0hPVVJMWRABEhsKF1JPVEFUSU9OX1NDSEVEVUxFX0RBSUxZEAISHAoYUk9UQVRJT05fU0NIRURVTEVfV0VFS0xZEAMSHwobUk9UQVRJT05fU0NIRURVTEVfT05fREVNQU5EEAQSHwobUk9UQVRJT05fU0NIRURVTEVfRU1FUkdFTkNZEAUytwkKFEtleU1hbmFnZW1lbnRTZXJ2aWNlEoYBChlJc3N1ZUVucm9sbG1lbnRDcmVkZW50aWFsEjMucHJvb2ZtZXNzZW5nZXIudjEuSXNzdWVFbnJvbGxtZW50Q3JlZGVudGlhbFJlcXVlc3QaNC5wcm9vZm1lc3Nlbmdlci52MS5Jc3N1ZUVucm9sbG1lbnRDcmVkZW50aWFsUmVzcG9uc2USawoQUmVnaXN0ZXJJZGVudGl0eRIqLnByb29mbWVzc2VuZ2VyLnYxLlJlZ2lzdGVySWRlbnRpdHlSZXF1ZXN0GisucHJvb2ZtZXNzZW5nZXIudjEuUmVnaXN0ZXJJZGVudGl0eVJlc3BvbnNlElwKC0dldElkZW50aXR5EiUucHJvb2ZtZXNzZW5nZXIudjEuR2V0SWRlbnRpdHlSZXF1ZXN0GiYucHJvb2ZtZXNzZW5nZXIudjEuR2V0SWRlbnRpdHlSZXNwb25zZRJuChFSb3RhdGVJZGVudGl0eUtleRIrLnByb29mbWVzc2VuZ2VyLnYxLlJvdGF0ZUlkZW50aXR5S2V5UmVxdWVzdBosLnByb29mbWVzc2VuZ2VyLnYxLlJvdGF0ZUlkZW50aXR5S2V5UmVzcG9uc2USVgoJUmV2b2tlS2V5EiMucHJvb2ZtZXNzZW5nZXIudjEuUmV2b2tlS2V5UmVxdWVzdBokLnByb29mbWVzc2VuZ2VyLnYxLlJldm9rZUtleVJlc3BvbnNlEmUKDkxpc3RLZXlIaXN0b3J5EigucHJvb2ZtZXNzZW5nZXIudjEuTGlzdEtleUhpc3RvcnlSZXF1ZXN0GikucHJvb2ZtZXNzZW5nZXIudjEuTGlzdEtleUhpc3RvcnlSZXNwb25zZRJxChJVcGxvYWRQcmVrZXlCdW5kbGUSLC5wcm9vZm1lc3Nlbmdlci52MS5VcGxvYWRQcmVrZXlCdW5kbGVSZXF1ZXN0Gi0ucHJvb2ZtZXNzZW5nZXIudjEuVXBsb2FkUHJla2V5QnVuZGxlUmVzcG9uc2USbgoRRmV0Y2hQcmVrZXlCdW5kbGUSKy5wcm9vZm1lc3Nlbmdlci52MS5GZXRjaFByZWtleUJ1bmRsZVJlcXVlc3QaLC5wcm9vZm1lc3Nlbmdlci52MS5GZXRjaFByZWtleUJ1bmRsZVJlc3BvbnNlEmUKDkdldFByZWtleUNvdW50EigucHJvb2ZtZXNzZW5nZXIudjEuR2V0UHJla2V5Q291bnRSZXF1ZXN0GikucHJvb2ZtZXNzZW5nZXIudjEuR2V0UHJla2V5Q291bnRSZXNwb25zZRJrChBSb3RhdGVTZXNzaW9uS2V5EioucHJvb2ZtZXNzZW5nZXIudjEuUm90YXRlU2Vzc2lvbktleVJlcXVlc3QaKy5wcm9vZm1lc3Nlbmdlci52MS5Sb3RhdGVTZXNzaW9uS2V5UmVzcG9uc2USZQoOR2V0U2Vzc2lvbktleXMSKC5wcm9vZm1lc3Nlbmdlci52MS5HZXRTZXNzaW9uS2V5c1JlcXVlc3QaKS5wcm9vZm1lc3Nlbmdlci52MS5HZXRTZXNzaW9uS2V5c1Jlc3BvbnNlYgZwcm90bzM", [file_proofmessenger_v1_common]);
+  fileDesc("CiZwcm9vZm1lc3Nlbmdlci92MS9rZXlfbWFuYWdlbWVudC5wcm90bxIRcHJvb2ZtZXNzZW5nZXIudjEicgoXQXV0aGVudGljYXRpb25TdGF0ZW1lbnQSEAoIYWdlbnRfaWQYASABKAkSDgoGa2V5X2lkGAIgASgJEhAKCGF1ZGllbmNlGAMgASgJEhQKDGlzc3VlZF9hdF9tcxgEIAEoAxINCgVub25jZRgFIAEoCSJMChNBdXRoZW50aWNhdGVSZXF1ZXN0EjUKCXN0YXRlbWVudBgBIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudCJDChRBdXRoZW50aWNhdGVSZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNZXhwaXJlc19hdF9tcxgCIAEoAyIcChpMaXN0Um90YXRpb25Ob3RpY2VzUmVxdWVzdCJECg5Sb3RhdGlvbk5vdGljZRIPCgdwZWVyX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIRCglkdWVfYXRfbXMYAyABKAMiUQobTGlzdFJvdGF0aW9uTm90aWNlc1Jlc3BvbnNlEjIKB25vdGljZXMYASADKAsyIS5wcm9vZm1lc3Nlbmdlci52MS5Sb3RhdGlvbk5vdGljZSJJCiBJc3N1ZUVucm9sbG1lbnRDcmVkZW50aWFsUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCRITCgt0dGxfc2Vjb25kcxgCIAEoDSJOCiFJc3N1ZUVucm9sbG1lbnRDcmVkZW50aWFsUmVzcG9uc2USEgoKY3JlZGVudGlhbBgBIAEoCRIVCg1leHBpcmVzX2F0X21zGAIgASgDInsKFElkZW50aXR5UmVnaXN0cmF0aW9uEhAKCGFnZW50X2lkGAEgASgJEjoKDGlkZW50aXR5X2tleRgCIAEoCzIkLnByb29mbWVzc2VuZ2VyLnYxLklkZW50aXR5UHVibGljS2V5EhUKDWNyZWF0ZWRfYXRfbXMYAyABKAMicgoXUmVnaXN0ZXJJZGVudGl0eVJlcXVlc3QSOAoMcmVnaXN0cmF0aW9uGAEgASgLMiIucHJvb2ZtZXNzZW5nZXIudjEuU2lnbmVkU3RhdGVtZW50Eh0KFWVucm9sbG1lbnRfY3JlZGVudGlhbBgCIAEoCSJPChhSZWdpc3RlcklkZW50aXR5UmVzcG9uc2USMwoIaWRlbnRpdHkYASABKAsyIS5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVJlY29yZCK2AQoJS2V5UmVjb3JkEjEKA2tleRgBIAEoCzIkLnByb29mbWVzc2VuZ2VyLnYxLklkZW50aXR5UHVibGljS2V5EiwKBnN0YXR1cxgCIAEoDjIcLnByb29mbWVzc2VuZ2VyLnYxLktleVN0YXR1cxItCgh2YWxpZGl0eRgDIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLlZhbGlkaXR5EhkKEXJldm9jYXRpb25fcmVhc29uGAQgASgJIoABCg5JZGVudGl0eVJlY29yZBIQCghhZ2VudF9pZBgBIAEoCRIxCgtjdXJyZW50X2tleRgCIAEoCzIcLnByb29mbWVzc2VuZ2VyLnYxLktleVJlY29yZBIPCgdyZXZva2VkGAMgASgIEhgKEHJlZ2lzdGVyZWRfYXRfbXMYBCABKAMiJgoSR2V0SWRlbnRpdHlSZXF1ZXN0EhAKCGFnZW50X2lkGAEgASgJIkoKE0dldElkZW50aXR5UmVzcG9uc2USMwoIaWRlbnRpdHkYASABKAsyIS5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVJlY29yZCKLAQoQSWRlbnRpdHlSb3RhdGlvbhIQCghhZ2VudF9pZBgBIAEoCRIXCg9wcmV2aW91c19rZXlfaWQYAiABKAkSNQoHbmV3X2tleRgDIAEoCzIkLnByb29mbWVzc2VuZ2VyLnYxLklkZW50aXR5UHVibGljS2V5EhUKDWNyZWF0ZWRfYXRfbXMYBCABKAMiiwEKGFJvdGF0ZUlkZW50aXR5S2V5UmVxdWVzdBI0Cghyb3RhdGlvbhgBIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudBI5Cg1uZXdfa2V5X3Byb29mGAIgASgLMiIucHJvb2ZtZXNzZW5nZXIudjEuU2lnbmVkU3RhdGVtZW50IlAKGVJvdGF0ZUlkZW50aXR5S2V5UmVzcG9uc2USMwoIaWRlbnRpdHkYASABKAsyIS5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVJlY29yZCJEChBSZXZva2VLZXlSZXF1ZXN0EhAKCGFnZW50X2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiKgoRUmV2b2tlS2V5UmVzcG9uc2USFQoNcmV2b2tlZF9hdF9tcxgBIAEoAyIpChVMaXN0S2V5SGlzdG9yeVJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkiRAoWTGlzdEtleUhpc3RvcnlSZXNwb25zZRIqCgRrZXlzGAEgAygLMhwucHJvb2ZtZXNzZW5nZXIudjEuS2V5UmVjb3JkIokBCgZQcmVrZXkSEAoIYWdlbnRfaWQYASABKAkSLAoDa2V5GAIgASgLMh8ucHJvb2ZtZXNzZW5nZXIudjEuS2VtUHVibGljS2V5Ei0KCHZhbGlkaXR5GAMgASgLMhsucHJvb2ZtZXNzZW5nZXIudjEuVmFsaWRpdHkSEAoIb25lX3RpbWUYBCABKAgilAEKGVVwbG9hZFByZWtleUJ1bmRsZVJlcXVlc3QSOQoNc2lnbmVkX3ByZWtleRgBIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudBI8ChBvbmVfdGltZV9wcmVrZXlzGAIgAygLMiIucHJvb2ZtZXNzZW5nZXIudjEuU2lnbmVkU3RhdGVtZW50IkAKGlVwbG9hZFByZWtleUJ1bmRsZVJlc3BvbnNlEiIKGm9uZV90aW1lX3ByZWtleXNfcmVtYWluaW5nGAEgASgNIiwKGEZldGNoUHJla2V5QnVuZGxlUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSLPAQoZRmV0Y2hQcmVrZXlCdW5kbGVSZXNwb25zZRI6CgxpZGVudGl0eV9rZXkYASABKAsyJC5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVB1YmxpY0tleRI5Cg1zaWduZWRfcHJla2V5GAIgASgLMiIucHJvb2ZtZXNzZW5nZXIudjEuU2lnbmVkU3RhdGVtZW50EjsKD29uZV90aW1lX3ByZWtleRgDIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudCIXChVHZXRQcmVrZXlDb3VudFJlcXVlc3QiPAoWR2V0UHJla2V5Q291bnRSZXNwb25zZRIiChpvbmVfdGltZV9wcmVrZXlzX3JlbWFpbmluZxgBIAEoDSKrAQoKU2Vzc2lvbktleRIQCghvd25lcl9pZBgBIAEoCRIPCgdwZWVyX2lkGAIgASgJEiwKA2tleRgDIAEoCzIfLnByb29mbWVzc2VuZ2VyLnYxLktlbVB1YmxpY0tleRI1CghzY2hlZHVsZRgEIAEoDjIjLnByb29mbWVzc2VuZ2VyLnYxLlJvdGF0aW9uU2NoZWR1bGUSFQoNY3JlYXRlZF9hdF9tcxgFIAEoAyJSChdSb3RhdGVTZXNzaW9uS2V5UmVxdWVzdBI3CgtzZXNzaW9uX2tleRgBIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudCJZChhSb3RhdGVTZXNzaW9uS2V5UmVzcG9uc2USFgoOY3VycmVudF9rZXlfaWQYASABKAkSJQodcHJldmlvdXNfa2V5X2dyYWNlX2VuZHNfYXRfbXMYAiABKAMiOgoVR2V0U2Vzc2lvbktleXNSZXF1ZXN0EhAKCG93bmVyX2lkGAEgASgJEg8KB3BlZXJfaWQYAiABKAkidgoQU2Vzc2lvbktleVJlY29yZBI3CgtzZXNzaW9uX2tleRgBIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLlNpZ25lZFN0YXRlbWVudBIPCgdjdXJyZW50GAIgASgIEhgKEGdyYWNlX2VuZHNfYXRfbXMYAyABKAMiSwoWR2V0U2Vzc2lvbktleXNSZXNwb25zZRIxCgRrZXlzGAEgAygLMiMucHJvb2ZtZXNzZW5nZXIudjEuU2Vzc2lvbktleVJlY29yZCpyCglLZXlTdGF0dXMSGgoWS0VZX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKEktFWV9TVEFUVVNfQ1VSUkVOVBABEhkKFUtFWV9TVEFUVVNfU1VQRVJTRURFRBACEhYKEktFWV9TVEFUVVNfUkVWT0tFRBADKtABChBSb3RhdGlvblNjaGVkdWxlEiEKHVJPVEFUSU9OX1NDSEVEVUxFX1VOU1BFQ0lGSUVEEAASHAoYUk9UQVRJT05fU0NIRURVTEVfSE9VUkxZEAESGwoXUk9UQVRJT05fU0NIRURVTEVfREFJTFkQAhIcChhST1RBVElPTl9TQ0hFRFVMRV9XRUVLTFkQAxIfChtST1RBVElPTl9TQ0hFRFVMRV9PTl9ERU1BTkQQBBIfChtST1RBVElPTl9TQ0hFRFVMRV9FTUVSR0VOQ1kQBTKOCwoUS2V5TWFuYWdlbWVudFNlcnZpY2USXwoMQXV0aGVudGljYXRlEiYucHJvb2ZtZXNzZW5nZXIudjEuQXV0aGVudGljYXRlUmVxdWVzdBonLnByb29mbWVzc2VuZ2VyLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEoYBChlJc3N1ZUVucm9sbG1lbnRDcmVkZW50aWFsEjMucHJvb2ZtZXNzZW5nZXIudjEuSXNzdWVFbnJvbGxtZW50Q3JlZGVudGlhbFJlcXVlc3QaNC5wcm9vZm1lc3Nlbmdlci52MS5Jc3N1ZUVucm9sbG1lbnRDcmVkZW50aWFsUmVzcG9uc2USawoQUmVnaXN0ZXJJZGVudGl0eRIqLnByb29mbWVzc2VuZ2VyLnYxLlJlZ2lzdGVySWRlbnRpdHlSZXF1ZXN0GisucHJvb2ZtZXNzZW5nZXIudjEuUmVnaXN0ZXJJZGVudGl0eVJlc3BvbnNlElwKC0dldElkZW50aXR5EiUucHJvb2ZtZXNzZW5nZXIudjEuR2V0SWRlbnRpdHlSZXF1ZXN0GiYucHJvb2ZtZXNzZW5nZXIudjEuR2V0SWRlbnRpdHlSZXNwb25zZRJuChFSb3RhdGVJZGVudGl0eUtleRIrLnByb29mbWVzc2VuZ2VyLnYxLlJvdGF0ZUlkZW50aXR5S2V5UmVxdWVzdBosLnByb29mbWVzc2VuZ2VyLnYxLlJvdGF0ZUlkZW50aXR5S2V5UmVzcG9uc2USVgoJUmV2b2tlS2V5EiMucHJvb2ZtZXNzZW5nZXIudjEuUmV2b2tlS2V5UmVxdWVzdBokLnByb29mbWVzc2VuZ2VyLnYxLlJldm9rZUtleVJlc3BvbnNlEmUKDkxpc3RLZXlIaXN0b3J5EigucHJvb2ZtZXNzZW5nZXIudjEuTGlzdEtleUhpc3RvcnlSZXF1ZXN0GikucHJvb2ZtZXNzZW5nZXIudjEuTGlzdEtleUhpc3RvcnlSZXNwb25zZRJxChJVcGxvYWRQcmVrZXlCdW5kbGUSLC5wcm9vZm1lc3Nlbmdlci52MS5VcGxvYWRQcmVrZXlCdW5kbGVSZXF1ZXN0Gi0ucHJvb2ZtZXNzZW5nZXIudjEuVXBsb2FkUHJla2V5QnVuZGxlUmVzcG9uc2USbgoRRmV0Y2hQcmVrZXlCdW5kbGUSKy5wcm9vZm1lc3Nlbmdlci52MS5GZXRjaFByZWtleUJ1bmRsZVJlcXVlc3QaLC5wcm9vZm1lc3Nlbmdlci52MS5GZXRjaFByZWtleUJ1bmRsZVJlc3BvbnNlEmUKDkdldFByZWtleUNvdW50EigucHJvb2ZtZXNzZW5nZXIudjEuR2V0UHJla2V5Q291bnRSZXF1ZXN0GikucHJvb2ZtZXNzZW5nZXIudjEuR2V0UHJla2V5Q291bnRSZXNwb25zZRJrChBSb3RhdGVTZXNzaW9uS2V5EioucHJvb2ZtZXNzZW5nZXIudjEuUm90YXRlU2Vzc2lvbktleVJlcXVlc3QaKy5wcm9vZm1lc3Nlbmdlci52MS5Sb3RhdGVTZXNzaW9uS2V5UmVzcG9uc2USZQoOR2V0U2Vzc2lvbktleXMSKC5wcm9vZm1lc3Nlbmdlci52MS5HZXRTZXNzaW9uS2V5c1JlcXVlc3QaKS5wcm9vZm1lc3Nlbmdlci52MS5HZXRTZXNzaW9uS2V5c1Jlc3BvbnNlEnQKE0xpc3RSb3RhdGlvbk5vdGljZXMSLS5wcm9vZm1lc3Nlbmdlci52MS5MaXN0Um90YXRpb25Ob3RpY2VzUmVxdWVzdBouLnByb29mbWVzc2VuZ2VyLnYxLkxpc3RSb3RhdGlvbk5vdGljZXNSZXNwb25zZWIGcHJvdG8z", [file_proofmessenger_v1_common]);
+
+/**
+ * Describes the message proofmessenger.v1.AuthenticationStatement.
+ * Use `create(AuthenticationStatementSchema)` to create a new message.
+ */
+export const AuthenticationStatementSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_key_management, 0);
+
+/**
+ * Describes the message proofmessenger.v1.AuthenticateRequest.
+ * Use `create(AuthenticateRequestSchema)` to create a new message.
+ */
+export const AuthenticateRequestSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_key_management, 1);
+
+/**
+ * Describes the message proofmessenger.v1.AuthenticateResponse.
+ * Use `create(AuthenticateResponseSchema)` to create a new message.
+ */
+export const AuthenticateResponseSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_key_management, 2);
+
+/**
+ * Describes the message proofmessenger.v1.ListRotationNoticesRequest.
+ * Use `create(ListRotationNoticesRequestSchema)` to create a new message.
+ */
+export const ListRotationNoticesRequestSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_key_management, 3);
+
+/**
+ * Describes the message proofmessenger.v1.RotationNotice.
+ * Use `create(RotationNoticeSchema)` to create a new message.
+ */
+export const RotationNoticeSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_key_management, 4);
+
+/**
+ * Describes the message proofmessenger.v1.ListRotationNoticesResponse.
+ * Use `create(ListRotationNoticesResponseSchema)` to create a new message.
+ */
+export const ListRotationNoticesResponseSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_key_management, 5);
 
 /**
  * Describes the message proofmessenger.v1.IssueEnrollmentCredentialRequest.
  * Use `create(IssueEnrollmentCredentialRequestSchema)` to create a new message.
  */
 export const IssueEnrollmentCredentialRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 0);
+  messageDesc(file_proofmessenger_v1_key_management, 6);
 
 /**
  * Describes the message proofmessenger.v1.IssueEnrollmentCredentialResponse.
  * Use `create(IssueEnrollmentCredentialResponseSchema)` to create a new message.
  */
 export const IssueEnrollmentCredentialResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 1);
+  messageDesc(file_proofmessenger_v1_key_management, 7);
 
 /**
  * Describes the message proofmessenger.v1.IdentityRegistration.
  * Use `create(IdentityRegistrationSchema)` to create a new message.
  */
 export const IdentityRegistrationSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 2);
+  messageDesc(file_proofmessenger_v1_key_management, 8);
 
 /**
  * Describes the message proofmessenger.v1.RegisterIdentityRequest.
  * Use `create(RegisterIdentityRequestSchema)` to create a new message.
  */
 export const RegisterIdentityRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 3);
+  messageDesc(file_proofmessenger_v1_key_management, 9);
 
 /**
  * Describes the message proofmessenger.v1.RegisterIdentityResponse.
  * Use `create(RegisterIdentityResponseSchema)` to create a new message.
  */
 export const RegisterIdentityResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 4);
+  messageDesc(file_proofmessenger_v1_key_management, 10);
 
 /**
  * Describes the message proofmessenger.v1.KeyRecord.
  * Use `create(KeyRecordSchema)` to create a new message.
  */
 export const KeyRecordSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 5);
+  messageDesc(file_proofmessenger_v1_key_management, 11);
 
 /**
  * Describes the message proofmessenger.v1.IdentityRecord.
  * Use `create(IdentityRecordSchema)` to create a new message.
  */
 export const IdentityRecordSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 6);
+  messageDesc(file_proofmessenger_v1_key_management, 12);
 
 /**
  * Describes the message proofmessenger.v1.GetIdentityRequest.
  * Use `create(GetIdentityRequestSchema)` to create a new message.
  */
 export const GetIdentityRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 7);
+  messageDesc(file_proofmessenger_v1_key_management, 13);
 
 /**
  * Describes the message proofmessenger.v1.GetIdentityResponse.
  * Use `create(GetIdentityResponseSchema)` to create a new message.
  */
 export const GetIdentityResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 8);
+  messageDesc(file_proofmessenger_v1_key_management, 14);
 
 /**
  * Describes the message proofmessenger.v1.IdentityRotation.
  * Use `create(IdentityRotationSchema)` to create a new message.
  */
 export const IdentityRotationSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 9);
+  messageDesc(file_proofmessenger_v1_key_management, 15);
 
 /**
  * Describes the message proofmessenger.v1.RotateIdentityKeyRequest.
  * Use `create(RotateIdentityKeyRequestSchema)` to create a new message.
  */
 export const RotateIdentityKeyRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 10);
+  messageDesc(file_proofmessenger_v1_key_management, 16);
 
 /**
  * Describes the message proofmessenger.v1.RotateIdentityKeyResponse.
  * Use `create(RotateIdentityKeyResponseSchema)` to create a new message.
  */
 export const RotateIdentityKeyResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 11);
+  messageDesc(file_proofmessenger_v1_key_management, 17);
 
 /**
  * Describes the message proofmessenger.v1.RevokeKeyRequest.
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 12);
+  messageDesc(file_proofmessenger_v1_key_management, 18);
 
 /**
  * Describes the message proofmessenger.v1.RevokeKeyResponse.
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 13);
+  messageDesc(file_proofmessenger_v1_key_management, 19);
 
 /**
  * Describes the message proofmessenger.v1.ListKeyHistoryRequest.
  * Use `create(ListKeyHistoryRequestSchema)` to create a new message.
  */
 export const ListKeyHistoryRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 14);
+  messageDesc(file_proofmessenger_v1_key_management, 20);
 
 /**
  * Describes the message proofmessenger.v1.ListKeyHistoryResponse.
  * Use `create(ListKeyHistoryResponseSchema)` to create a new message.
  */
 export const ListKeyHistoryResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 15);
+  messageDesc(file_proofmessenger_v1_key_management, 21);
 
 /**
  * Describes the message proofmessenger.v1.Prekey.
  * Use `create(PrekeySchema)` to create a new message.
  */
 export const PrekeySchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 16);
+  messageDesc(file_proofmessenger_v1_key_management, 22);
 
 /**
  * Describes the message proofmessenger.v1.UploadPrekeyBundleRequest.
  * Use `create(UploadPrekeyBundleRequestSchema)` to create a new message.
  */
 export const UploadPrekeyBundleRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 17);
+  messageDesc(file_proofmessenger_v1_key_management, 23);
 
 /**
  * Describes the message proofmessenger.v1.UploadPrekeyBundleResponse.
  * Use `create(UploadPrekeyBundleResponseSchema)` to create a new message.
  */
 export const UploadPrekeyBundleResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 18);
+  messageDesc(file_proofmessenger_v1_key_management, 24);
 
 /**
  * Describes the message proofmessenger.v1.FetchPrekeyBundleRequest.
  * Use `create(FetchPrekeyBundleRequestSchema)` to create a new message.
  */
 export const FetchPrekeyBundleRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 19);
+  messageDesc(file_proofmessenger_v1_key_management, 25);
 
 /**
  * Describes the message proofmessenger.v1.FetchPrekeyBundleResponse.
  * Use `create(FetchPrekeyBundleResponseSchema)` to create a new message.
  */
 export const FetchPrekeyBundleResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 20);
+  messageDesc(file_proofmessenger_v1_key_management, 26);
 
 /**
  * Describes the message proofmessenger.v1.GetPrekeyCountRequest.
  * Use `create(GetPrekeyCountRequestSchema)` to create a new message.
  */
 export const GetPrekeyCountRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 21);
+  messageDesc(file_proofmessenger_v1_key_management, 27);
 
 /**
  * Describes the message proofmessenger.v1.GetPrekeyCountResponse.
  * Use `create(GetPrekeyCountResponseSchema)` to create a new message.
  */
 export const GetPrekeyCountResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 22);
+  messageDesc(file_proofmessenger_v1_key_management, 28);
 
 /**
  * Describes the message proofmessenger.v1.SessionKey.
  * Use `create(SessionKeySchema)` to create a new message.
  */
 export const SessionKeySchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 23);
+  messageDesc(file_proofmessenger_v1_key_management, 29);
 
 /**
  * Describes the message proofmessenger.v1.RotateSessionKeyRequest.
  * Use `create(RotateSessionKeyRequestSchema)` to create a new message.
  */
 export const RotateSessionKeyRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 24);
+  messageDesc(file_proofmessenger_v1_key_management, 30);
 
 /**
  * Describes the message proofmessenger.v1.RotateSessionKeyResponse.
  * Use `create(RotateSessionKeyResponseSchema)` to create a new message.
  */
 export const RotateSessionKeyResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 25);
+  messageDesc(file_proofmessenger_v1_key_management, 31);
 
 /**
  * Describes the message proofmessenger.v1.GetSessionKeysRequest.
  * Use `create(GetSessionKeysRequestSchema)` to create a new message.
  */
 export const GetSessionKeysRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 26);
+  messageDesc(file_proofmessenger_v1_key_management, 32);
 
 /**
  * Describes the message proofmessenger.v1.SessionKeyRecord.
  * Use `create(SessionKeyRecordSchema)` to create a new message.
  */
 export const SessionKeyRecordSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 27);
+  messageDesc(file_proofmessenger_v1_key_management, 33);
 
 /**
  * Describes the message proofmessenger.v1.GetSessionKeysResponse.
  * Use `create(GetSessionKeysResponseSchema)` to create a new message.
  */
 export const GetSessionKeysResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_key_management, 28);
+  messageDesc(file_proofmessenger_v1_key_management, 34);
 
 /**
  * Describes the enum proofmessenger.v1.KeyStatus.
