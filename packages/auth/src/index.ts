@@ -1,0 +1,7 @@
+export type { AccessTokenClaims } from './access-tokens.ts';
+export { AccessTokens } from './access-tokens.ts';
+export type { AgentCaller, Caller, OperatorCaller } from './caller.ts';
+export { callerName, requireAgent, requireOperator, requireSelf } from './caller.ts';
+export type { CallerAuthenticatorOptions, KeyActiveCheck } from './caller-authenticator.ts';
+export { CallerAuthenticator } from './caller-authenticator.ts';
+export { OperatorCredentials } from './operator-credentials.ts';
