@@ -52,7 +52,12 @@ export class OperatorCredentials {
   /** A new random credential and the `name:sha256hex` entry that accepts it. */
   static generate(name: string): { credential: string; entry: string } {
     const credential = `pmop_${randomBytes(32).toString('base64url')}`;
-    return { credential, entry: `${name}:${sha256(credential).toString('hex')}` };
+    return { credential, entry: OperatorCredentials.entryFor(name, credential) };
+  }
+
+  /** The `name:sha256hex` entry that accepts an existing credential. */
+  static entryFor(name: string, credential: string): string {
+    return `${name}:${sha256(credential).toString('hex')}`;
   }
 
   /** The operator name for a presented credential, or undefined. Constant time per entry. */

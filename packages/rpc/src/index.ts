@@ -24,6 +24,8 @@ export type {
 export { makeGrpcClient, toGrpcServiceDefinition } from './grpc-service-definition.ts';
 export type { ServingStatus } from './health.ts';
 export { HealthService, OVERALL_HEALTH } from './health.ts';
+export type { CallOptions, RequestInit, ResponseOf, UnaryMethodName } from './promise-client.ts';
+export { PromiseClient } from './promise-client.ts';
 export type { ReflectionPackageDefinition } from './reflection.ts';
 export { createReflectionService } from './reflection.ts';
 export type { ErrorLogger } from './status-mapper.ts';

@@ -1,0 +1,20 @@
+export type {
+  ChangeSecretOptions,
+  FileKeyStoreCreateOptions,
+  FileKeyStoreOpenOptions,
+} from './file-key-store.ts';
+export { FileKeyStore } from './file-key-store.ts';
+export type { KeyFilter, KeyKind, KeyRecord, KeySpec, KeyStore, NewKey } from './key-store.ts';
+export { KEY_KINDS } from './key-store.ts';
+export {
+  KeyStoreClosedError,
+  KeyStoreFormatError,
+  KeyStoreLockedError,
+  KeyStoreUnlockError,
+} from './key-store-errors.ts';
+export type { KeyStoreSecret } from './key-store-secret.ts';
+export { KEY_STORE_KEY_BYTES } from './key-store-secret.ts';
+export type { MemoryKeyStoreOptions } from './memory-key-store.ts';
+export { MemoryKeyStore } from './memory-key-store.ts';
+export type { ScryptParams } from './scrypt-params.ts';
+export { DEFAULT_SCRYPT_PARAMS, SCRYPT_LIMITS } from './scrypt-params.ts';
