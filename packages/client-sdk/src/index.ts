@@ -1,9 +1,13 @@
+export type { AgentKeysOptions, PrekeyPolicy } from './agent-keys.ts';
+export { AgentKeys } from './agent-keys.ts';
 export type {
   ChangeSecretOptions,
   FileKeyStoreCreateOptions,
   FileKeyStoreOpenOptions,
 } from './file-key-store.ts';
 export { FileKeyStore } from './file-key-store.ts';
+export type { AgentCredentials } from './key-management-client.ts';
+export { KeyManagementClient } from './key-management-client.ts';
 export type { KeyFilter, KeyKind, KeyRecord, KeySpec, KeyStore, NewKey } from './key-store.ts';
 export { KEY_KINDS } from './key-store.ts';
 export {

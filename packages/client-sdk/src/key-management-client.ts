@@ -37,6 +37,7 @@ export class KeyManagementClient {
   readonly #operatorCredential: string | undefined;
   #token: { value: string; expiresAtMs: number } | undefined;
   #authenticating: Promise<string> | undefined;
+  readonly #now: () => number;
 
   /**
    * @param address `host:port` of the key-management service (or the embedded platform)
@@ -46,7 +47,9 @@ export class KeyManagementClient {
     address: string,
     provider: CryptoProvider,
     auth: { agent: AgentCredentials } | { operatorCredential: string } | Record<string, never> = {},
+    now: () => number = Date.now,
   ) {
+    this.#now = now;
     this.#rpc = new PromiseClient(KeyManagementService, address);
     this.#provider = provider;
     this.#agent = 'agent' in auth ? auth.agent : undefined;
@@ -94,7 +97,7 @@ export class KeyManagementClient {
     if (
       !fresh &&
       this.#token !== undefined &&
-      this.#token.expiresAtMs - Date.now() > RENEW_MARGIN_MS
+      this.#token.expiresAtMs - this.#now() > RENEW_MARGIN_MS
     ) {
       return `Bearer ${this.#token.value}`;
     }
@@ -114,7 +117,7 @@ export class KeyManagementClient {
         agentId: agent.agentId,
         keyId: agent.signer.keyId,
         audience: 'proof-messenger',
-        issuedAtMs: BigInt(Date.now()),
+        issuedAtMs: BigInt(this.#now()),
         nonce: base64url(this.#provider.randomBytes(18)),
       }),
     );

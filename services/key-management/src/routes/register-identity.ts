@@ -1,0 +1,117 @@
+/**
+ * RegisterIdentity: an agent registers its id with a composite identity key. The registration
+ * statement must be signed by the key it registers (proof of possession of both private keys),
+ * be fresh, and come with an operator-issued enrollment credential — unless the server allows
+ * open registration from loopback (the embedded development default).
+ *
+ * Order matters: every check that can fail on bad input runs before the credential is consumed,
+ * so a malformed request never burns a credential and nothing is stored.
+ */
+import { fromBinary } from '@bufbuild/protobuf';
+import {
+  AlreadyExistsError,
+  InvalidArgumentError,
+  PolicyDeniedError,
+  UnauthenticatedError,
+} from '@proof-messenger/errors';
+import { IdentityRegistrationSchema, type RegisterIdentityRequest } from '@proof-messenger/proto';
+import { checkAgentId, verifyStatement } from '@proof-messenger/protocol';
+import type { HandlerContext } from '@proof-messenger/rpc';
+import type { KeyManagementContext } from '../context.ts';
+import type { EnrollmentOutcome } from '../ports/enrollment-store.ts';
+import { toIdentityMessage } from '../records.ts';
+import { checkFresh, parseIdentityKey } from '../statement-checks.ts';
+
+/** True for a grpc-js peer string on the loopback interface (`127.x.x.x:port`, `[::1]:port`). */
+export function isLoopbackPeer(peer: string): boolean {
+  const address = peer.replace(/^ipv[46]:/, '');
+  return address.startsWith('127.') || address.startsWith('[::1]') || address.startsWith('::1');
+}
+
+const CREDENTIAL_ERRORS: Record<Exclude<EnrollmentOutcome, 'ok'>, () => Error> = {
+  unknown: () =>
+    new UnauthenticatedError('enrollment_credential is not valid; ask an operator for a new one'),
+  expired: () =>
+    new UnauthenticatedError('enrollment_credential has expired; ask an operator for a new one'),
+  used: () =>
+    new UnauthenticatedError(
+      'enrollment_credential was already used; ask an operator for a new one',
+    ),
+  'wrong-agent': () =>
+    new PolicyDeniedError('enrollment_credential was issued for another agent id'),
+};
+
+export function registerIdentity(ctx: KeyManagementContext) {
+  return async (request: RegisterIdentityRequest, call: HandlerContext) => {
+    const field = 'registration';
+    if (request.registration === undefined || request.registration.body.length === 0) {
+      throw new InvalidArgumentError('registration is required: a signed IdentityRegistration', {
+        field,
+      });
+    }
+    let claimed: ReturnType<typeof fromBinary<typeof IdentityRegistrationSchema>>;
+    try {
+      claimed = fromBinary(IdentityRegistrationSchema, request.registration.body);
+    } catch (cause) {
+      throw new InvalidArgumentError('registration.body is not a valid IdentityRegistration', {
+        field,
+        cause,
+      });
+    }
+    const agentId = checkAgentId('registration.agent_id', claimed.agentId);
+    const key = parseIdentityKey(ctx, claimed.identityKey, 'registration.identity_key');
+    checkFresh(ctx, claimed.createdAtMs, 'registration.created_at_ms');
+    await verifyStatement(
+      ctx.provider,
+      IdentityRegistrationSchema,
+      request.registration,
+      key,
+      field,
+    );
+    if ((await ctx.stores.identities.get(agentId)) !== undefined) {
+      throw new AlreadyExistsError(`agent ${agentId} is already registered`, {
+        field: 'registration.agent_id',
+      });
+    }
+
+    const now = ctx.now();
+    if (request.enrollmentCredential === '') {
+      if (ctx.config.openRegistration !== 'loopback' || !isLoopbackPeer(call.peer)) {
+        throw new UnauthenticatedError(
+          'enrollment_credential is required: ask an operator to issue one (IssueEnrollmentCredential)',
+          { field: 'enrollment_credential' },
+        );
+      }
+    } else {
+      const hash = ctx.provider.sha256(new TextEncoder().encode(request.enrollmentCredential));
+      const outcome = await ctx.stores.enrollments.consume(hash, agentId, now);
+      if (outcome !== 'ok') {
+        await ctx.stores.audit.append({
+          atMs: now,
+          actor: agentId,
+          action: 'identity.registered',
+          target: agentId,
+          outcome: 'denied',
+          reason: `enrollment credential ${outcome}`,
+          details: {},
+        });
+        throw CREDENTIAL_ERRORS[outcome]();
+      }
+    }
+    const identity = await ctx.stores.identities.register(agentId, key, now);
+    await ctx.stores.audit.append({
+      atMs: now,
+      actor: agentId,
+      action: 'identity.registered',
+      target: agentId,
+      outcome: 'success',
+      reason:
+        request.enrollmentCredential === ''
+          ? 'open registration (loopback)'
+          : 'enrollment credential',
+      details: { keyId: key.keyId },
+    });
+    ctx.log.info({ agentId, keyId: key.keyId }, 'identity registered');
+    return { identity: toIdentityMessage(identity) };
+  };
+}
