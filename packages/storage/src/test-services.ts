@@ -6,6 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -110,10 +113,19 @@ const URLS: Readonly<Record<TestService, () => string>> = {
 
 /** Starts `service` with its standard command and waits for it; the last failure, if any. */
 async function startAndWait(service: TestService, timeoutMs: number): Promise<string | undefined> {
-  const started = spawnSync('bash', ['-c', START_COMMANDS[service]], {
-    encoding: 'utf8',
-    timeout: timeoutMs,
-  });
+  // Output goes to a file, not a pipe: a daemon that keeps the pipe open would hold spawnSync.
+  const logPath = join(tmpdir(), `pm-start-${service}-${process.pid}.log`);
+  const log = openSync(logPath, 'w');
+  try {
+    spawnSync('bash', ['-c', START_COMMANDS[service]], {
+      stdio: ['ignore', log, log],
+      timeout: timeoutMs,
+    });
+  } finally {
+    closeSync(log);
+  }
+  const output = readFileSync(logPath, 'utf8').trim();
+  rmSync(logPath, { force: true });
   const deadline = Date.now() + timeoutMs;
   let failure = await PROBES[service]();
   while (failure !== undefined && Date.now() < deadline) {
@@ -121,7 +133,6 @@ async function startAndWait(service: TestService, timeoutMs: number): Promise<st
     failure = await PROBES[service]();
   }
   if (failure === undefined) return undefined;
-  const output = `${started.stderr ?? ''}${started.stdout ?? ''}`.trim();
   return `${failure}${output === '' ? '' : `; start command said: ${output}`}`;
 }
 

@@ -220,9 +220,21 @@ describe.each(modes)('key-management service (%s)', (mode) => {
     });
     expect((await dana.client.call('getPrekeyCount', {})).oneTimePrekeysRemaining).toBe(30);
 
+    // Distributed: the fetchers are split across two service instances (separate pools).
+    const otherInstance =
+      mode === 'distributed'
+        ? new KeyManagementClient(
+            (await harness.startInstance()).address,
+            provider,
+            { agent: { agentId: 'fetcher', signer: fetcher.signer } },
+            harness.clock.now,
+          )
+        : fetcher.client;
     const bundles = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        fetcher.client.call('fetchPrekeyBundle', { agentId: 'dana' }),
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 === 0 ? fetcher.client : otherInstance).call('fetchPrekeyBundle', {
+          agentId: 'dana',
+        }),
       ),
     );
     const handedOut = bundles.flatMap((bundle) =>
@@ -241,8 +253,11 @@ describe.each(modes)('key-management service (%s)', (mode) => {
     expect(bundle.identityKey?.keyId).toBe(dana.signer.keyId);
     // The SDK tops up once below the low-water mark.
     expect(await dana.ensurePrekeys()).toBe(10);
+    const consumed = await harness.server.context.stores.audit.list('dana', 1000);
+    expect(consumed.filter((event) => event.action === 'prekey.consumed')).toHaveLength(30);
     dana.close();
     fetcher.close();
+    if (otherInstance !== fetcher.client) otherInstance.close();
   });
 
   it('rotates identity keys keeping the history, so old signatures still verify as of their time', async () => {
@@ -337,6 +352,24 @@ describe.each(modes)('key-management service (%s)', (mode) => {
     expect(afterwards.code).toBe(Code.PERMISSION_DENIED);
     hank.close();
     other.close();
+  });
+
+  it('records every key change in the audit log, without secrets', async () => {
+    const judy = await newAgent('judy');
+    await judy.rotateIdentityKey();
+    await judy.rotateSessionKey('kim');
+    await judy.revoke('retired');
+    const events = await harness.server.context.stores.audit.list('judy', 100);
+    expect(events.map((event) => [event.action, event.outcome])).toEqual([
+      ['enrollment.issued', 'success'],
+      ['identity.registered', 'success'],
+      ['identity.key_rotated', 'success'],
+      ['identity.revoked', 'success'],
+    ]);
+    const session = await harness.server.context.stores.audit.list('judy->kim', 100);
+    expect(session.map((event) => event.action)).toEqual(['session.key_rotated']);
+    expect(JSON.stringify(events)).not.toMatch(/pmenr_/);
+    judy.close();
   });
 
   it('answers unknown agents and bad input with specific statuses', async () => {
