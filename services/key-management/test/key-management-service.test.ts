@@ -15,6 +15,7 @@ import {
 } from '@proof-messenger/crypto';
 import { Code, type ProofMessengerError, Reason } from '@proof-messenger/errors';
 import {
+  AuthenticationStatementSchema,
   IdentityRegistrationSchema,
   KeyStatus,
   PrekeySchema,
@@ -370,6 +371,40 @@ describe.each(modes)('key-management service (%s)', (mode) => {
     expect(session.map((event) => event.action)).toEqual(['session.key_rotated']);
     expect(JSON.stringify(events)).not.toMatch(/pmenr_/);
     judy.close();
+  });
+
+  it('refuses stale and replayed authentication statements', async () => {
+    const kate = await newAgent('kate');
+    const statement = (issuedAtMs: number, nonce: string) =>
+      signStatement(
+        kate.signer,
+        AuthenticationStatementSchema,
+        create(AuthenticationStatementSchema, {
+          agentId: 'kate',
+          keyId: kate.signer.keyId,
+          audience: 'proof-messenger',
+          issuedAtMs: BigInt(issuedAtMs),
+          nonce,
+        }),
+      );
+    const stale = await failure(
+      operator.anonymous('authenticate', {
+        statement: await statement(harness.clock.now() - 600_000, 'n'.repeat(24)),
+      }),
+    );
+    expect(stale.code).toBe(Code.FAILED_PRECONDITION);
+    expect(stale.reason).toBe(Reason.STALE_TIMESTAMP);
+    expect(stale.message).toBe(
+      'statement.issued_at_ms is 600 s in the past; it must be within 300 s of the server clock',
+    );
+    const once = await statement(harness.clock.now(), 'r'.repeat(24));
+    expect((await operator.anonymous('authenticate', { statement: once })).accessToken).toMatch(
+      /^pm1\./,
+    );
+    const replay = await failure(operator.anonymous('authenticate', { statement: once }));
+    expect(replay.code).toBe(Code.ALREADY_EXISTS);
+    expect(replay.message).toBe('statement.nonce was already used; sign a new statement');
+    kate.close();
   });
 
   it('answers unknown agents and bad input with specific statuses', async () => {
