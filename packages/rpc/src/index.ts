@@ -24,6 +24,8 @@ export type {
 export { makeGrpcClient, toGrpcServiceDefinition } from './grpc-service-definition.ts';
 export type { ServingStatus } from './health.ts';
 export { HealthService, OVERALL_HEALTH } from './health.ts';
+export type { Logger } from './logger.ts';
+export { jsonLogger, silentLogger } from './logger.ts';
 export type { CallOptions, RequestInit, ResponseOf, UnaryMethodName } from './promise-client.ts';
 export { PromiseClient } from './promise-client.ts';
 export type { ReflectionPackageDefinition } from './reflection.ts';

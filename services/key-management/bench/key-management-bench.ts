@@ -17,6 +17,7 @@ import { OperatorCredentials } from '@proof-messenger/auth';
 import { AgentKeys, KeyManagementClient, MemoryKeyStore } from '@proof-messenger/client-sdk';
 import { CompositeSigner, defaultProvider, utf8, verifyComposite } from '@proof-messenger/crypto';
 import { RotationSchedule } from '@proof-messenger/proto';
+import { silentLogger } from '@proof-messenger/rpc';
 import { loadConfig } from '../src/config.ts';
 import { createKeyManagementServer } from '../src/key-management-server.ts';
 
@@ -32,7 +33,7 @@ const agentCount = Number(values.agents);
 const fetchCount = Number(values.fetches);
 const concurrency = Number(values.concurrency);
 const provider = defaultProvider();
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = silentLogger;
 
 function percentiles(samples: number[]): { p50: number; p99: number; mean: number; n: number } {
   const sorted = [...samples].sort((a, b) => a - b);

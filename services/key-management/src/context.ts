@@ -4,7 +4,7 @@
  */
 import type { AccessTokens, Caller, CallerAuthenticator } from '@proof-messenger/auth';
 import type { CryptoProvider } from '@proof-messenger/crypto';
-import type { HandlerContext } from '@proof-messenger/rpc';
+import type { HandlerContext, Logger } from '@proof-messenger/rpc';
 import type { KeyManagementConfig } from './config.ts';
 import type { AuditLog } from './ports/audit-log.ts';
 import type { EnrollmentStore } from './ports/enrollment-store.ts';
@@ -23,12 +23,7 @@ export interface KeyManagementStores {
   readonly nonces: NonceStore;
 }
 
-/** Minimal structured logger (pino's call shape: fields first, then message). */
-export interface Logger {
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+export type { Logger } from '@proof-messenger/rpc';
 
 export interface KeyManagementContext {
   readonly config: KeyManagementConfig;

@@ -2,5 +2,5 @@ export type { KeyManagementConfig } from './config.ts';
 export { loadConfig } from './config.ts';
 export type { KeyManagementContext, KeyManagementStores, Logger } from './context.ts';
 export type { KeyManagementOverrides, KeyManagementServer } from './key-management-server.ts';
-export { createKeyManagementServer, jsonLogger } from './key-management-server.ts';
+export { createKeyManagementServer } from './key-management-server.ts';
 export { RotationScheduler } from './rotation-scheduler.ts';

@@ -16,7 +16,7 @@ import {
 } from '@proof-messenger/auth';
 import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
 import { KeyManagementService } from '@proof-messenger/proto';
-import { createGrpcServer } from '@proof-messenger/rpc';
+import { createGrpcServer, jsonLogger } from '@proof-messenger/rpc';
 import {
   migrate,
   openPostgresDatabase,
@@ -50,20 +50,6 @@ export interface KeyManagementServer {
   start(): Promise<number>;
   /** Stops serving (graceful, then forced), stops the scheduler, closes the stores. */
   destroy(): Promise<void>;
-}
-
-/** A logger that writes one JSON line per entry to stderr; secrets are never passed to it. */
-export function jsonLogger(name: string): Logger {
-  const write = (level: string) => (fields: object, message: string) => {
-    process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level, name, message, ...fields }, errorReplacer)}\n`,
-    );
-  };
-  return { info: write('info'), warn: write('warn'), error: write('error') };
-}
-
-function errorReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Error ? { name: value.name, message: value.message } : value;
 }
 
 interface OpenedStores {

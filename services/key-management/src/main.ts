@@ -2,8 +2,10 @@
  * Runs the key-management service: reads configuration from the environment, starts, and shuts
  * down cleanly on SIGTERM / SIGINT. See config.ts for the variables.
  */
+
+import { jsonLogger } from '@proof-messenger/rpc';
 import { loadConfig } from './config.ts';
-import { createKeyManagementServer, jsonLogger } from './key-management-server.ts';
+import { createKeyManagementServer } from './key-management-server.ts';
 
 const log = jsonLogger('key-management');
 try {

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperatorCredentials } from '@proof-messenger/auth';
 import { nativeProvider } from '@proof-messenger/crypto';
+import { silentLogger } from '@proof-messenger/rpc';
 import { openPostgresDatabase } from '@proof-messenger/storage';
 import { postgresUrl, redisUrl, uniqueSchemaName } from '@proof-messenger/storage/testing';
 import { type KeyManagementConfig, loadConfig } from '../src/config.ts';
-import type { Logger } from '../src/context.ts';
 import {
   createKeyManagementServer,
   type KeyManagementServer,
@@ -29,7 +29,7 @@ export class TestClock {
   }
 }
 
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+export { silentLogger };
 
 export interface Harness {
   readonly mode: Mode;
