@@ -15,19 +15,14 @@
  *   old copies; those stay encrypted under the file key, so someone who later learns the
  *   passphrase and recovers freed blocks could read deleted keys. Use full-disk encryption too.
  *
- * Read operations are answered from memory (the file is read once, at open).
+ * The KeyStore methods themselves are shared with MemoryKeyStore (`internal/ring-key-store.ts`);
+ * this module adds the file: create/open, the lock, the header and file key, and `persist`. Read
+ * operations are answered from memory (the file is read once, at open).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import {
-  type CompositeSigner,
-  type CryptoProvider,
-  defaultProvider,
-  type KemKeyPair,
-  zeroize,
-} from '@proof-messenger/crypto';
+import { type CryptoProvider, defaultProvider, zeroize } from '@proof-messenger/crypto';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@proof-messenger/errors';
-import { AsyncMutex } from './internal/async-mutex.ts';
 import { deriveFileKey } from './internal/derive-file-key.ts';
 import { errorCode } from './internal/error-code.ts';
 import { decodeKeyEntries, encodeKeyEntries } from './internal/key-entries-codec.ts';
@@ -39,8 +34,8 @@ import {
 } from './internal/key-store-file.ts';
 import { encodeHeader, type KeyStoreHeader, SALT_BYTES } from './internal/key-store-header.ts';
 import { LockFile } from './internal/lock-file.ts';
+import { RingKeyStore } from './internal/ring-key-store.ts';
 import { removeStrayTempFiles, writeFileAtomic } from './internal/write-file-atomic.ts';
-import type { KeyFilter, KeyRecord, KeySpec, KeyStore, NewKey } from './key-store.ts';
 import { KeyStoreClosedError } from './key-store-errors.ts';
 import { checkKeyStoreSecret, type KeyStoreSecret } from './key-store-secret.ts';
 import { DEFAULT_SCRYPT_PARAMS, type ScryptParams, scryptParamsProblem } from './scrypt-params.ts';
@@ -66,15 +61,14 @@ interface Unlocked {
 }
 
 /** A KeyStore in one encrypted local file (Node.js). Create or open it; close it when done. */
-export class FileKeyStore implements KeyStore {
+export class FileKeyStore extends RingKeyStore {
   /** The absolute path of the key store file. */
   readonly path: string;
   readonly #provider: CryptoProvider;
+  /** The ring the base class serves from; `changeSecret` rewrites all of it under a new key. */
   readonly #ring: KeyRing;
   readonly #lock: LockFile;
-  readonly #mutex = new AsyncMutex();
   #unlocked: Unlocked;
-  #closed = false;
 
   private constructor(
     path: string,
@@ -83,6 +77,7 @@ export class FileKeyStore implements KeyStore {
     lock: LockFile,
     unlocked: Unlocked,
   ) {
+    super(ring);
     this.path = path;
     this.#provider = provider;
     this.#ring = ring;
@@ -114,7 +109,7 @@ export class FileKeyStore implements KeyStore {
       await removeStrayTempFiles(absolute);
       fileKey = await deriveFileKey(provider, secret, header);
       const unlocked = { headerBytes: encodeHeader(header), fileKey };
-      await persist(provider, absolute, unlocked, []);
+      await writeSealed(provider, absolute, unlocked, []);
       return new FileKeyStore(absolute, provider, new KeyRing(provider), lock, unlocked);
     } catch (error) {
       zeroize(fileKey);
@@ -159,76 +154,6 @@ export class FileKeyStore implements KeyStore {
     }
   }
 
-  put(key: NewKey): Promise<KeyRecord> {
-    return this.#exclusive(async () => {
-      const entry = this.#ring.prepare(key);
-      await this.#persist([...this.#ring.entries(), entry]);
-      this.#ring.add(entry);
-      return entry.record;
-    });
-  }
-
-  generate(spec: KeySpec): Promise<KeyRecord> {
-    return this.#exclusive(async () => {
-      const seed = this.#ring.randomSeedFor(spec);
-      try {
-        const entry = this.#ring.prepare({ ...spec, seed });
-        await this.#persist([...this.#ring.entries(), entry]);
-        this.#ring.add(entry);
-        return entry.record;
-      } catch (error) {
-        zeroize(seed);
-        throw error;
-      }
-    });
-  }
-
-  get(keyId: string): Promise<KeyRecord | undefined> {
-    return this.#exclusive(() => this.#ring.get(keyId));
-  }
-
-  list(filter?: KeyFilter): Promise<KeyRecord[]> {
-    return this.#exclusive(() => this.#ring.list(filter));
-  }
-
-  setExpiry(keyId: string, expiresAtMs: number | undefined): Promise<KeyRecord> {
-    return this.#exclusive(async () => {
-      const updated = this.#ring.withExpiry(keyId, expiresAtMs);
-      await this.#persist(
-        this.#ring.entries().map((entry) => (entry.record.keyId === keyId ? updated : entry)),
-      );
-      this.#ring.replace(updated);
-      return updated.record;
-    });
-  }
-
-  delete(keyId: string): Promise<boolean> {
-    return this.#exclusive(async () => {
-      if (this.#ring.get(keyId) === undefined) return false;
-      await this.#persist(this.#ring.entriesWithout(new Set([keyId])));
-      this.#ring.remove([keyId]);
-      return true;
-    });
-  }
-
-  deleteExpired(nowMs: number): Promise<string[]> {
-    return this.#exclusive(async () => {
-      const expired = this.#ring.expiredIds(nowMs);
-      if (expired.length === 0) return expired;
-      await this.#persist(this.#ring.entriesWithout(new Set(expired)));
-      this.#ring.remove(expired);
-      return expired;
-    });
-  }
-
-  loadSigner(keyId: string): Promise<CompositeSigner> {
-    return this.#exclusive(() => this.#ring.signer(keyId));
-  }
-
-  loadKemKeyPair(keyId: string): Promise<KemKeyPair> {
-    return this.#exclusive(() => this.#ring.kemKeyPair(keyId));
-  }
-
   /**
    * Re-encrypts the file under a new secret with a new salt (and, for a passphrase, new scrypt
    * parameters: the way to raise them), then uses it from here on. Mode changes (passphrase ↔
@@ -236,13 +161,13 @@ export class FileKeyStore implements KeyStore {
    * @throws InvalidArgumentError on a bad secret or scrypt parameters
    */
   changeSecret(options: ChangeSecretOptions): Promise<void> {
-    return this.#exclusive(async () => {
+    return this.exclusive(async () => {
       const secret = checkKeyStoreSecret(options);
       const header = newHeader(this.#provider, secret, options.scrypt);
       const fileKey = await deriveFileKey(this.#provider, secret, header);
       const unlocked = { headerBytes: encodeHeader(header), fileKey };
       try {
-        await persist(this.#provider, this.path, unlocked, this.#ring.entries());
+        await writeSealed(this.#provider, this.path, unlocked, this.#ring.entries());
       } catch (error) {
         zeroize(fileKey);
         throw error;
@@ -252,36 +177,25 @@ export class FileKeyStore implements KeyStore {
     });
   }
 
-  /** Zeroizes every seed and the file key and releases the lock. Idempotent. */
-  close(): Promise<void> {
-    return this.#mutex.run(async () => {
-      if (this.#closed) return;
-      this.#closed = true;
-      this.#ring.clear();
-      zeroize(this.#unlocked.fileKey);
-      await this.#lock.release();
+  protected override persist(entries: readonly KeyEntry[]): Promise<void> {
+    return writeSealed(this.#provider, this.path, this.#unlocked, entries);
+  }
+
+  protected override closedError(): KeyStoreClosedError {
+    return new KeyStoreClosedError(`key store ${this.path} is closed`, {
+      metadata: { path: this.path },
     });
   }
 
-  /** Runs `task` after every earlier operation, unless the store is closed. */
-  #exclusive<T>(task: () => Promise<T> | T): Promise<T> {
-    return this.#mutex.run(() => {
-      if (this.#closed) {
-        throw new KeyStoreClosedError(`key store ${this.path} is closed`, {
-          metadata: { path: this.path },
-        });
-      }
-      return task();
-    });
-  }
-
-  #persist(entries: readonly KeyEntry[]): Promise<void> {
-    return persist(this.#provider, this.path, this.#unlocked, entries);
+  /** Zeroizes the file key and releases the lock (the seeds are already wiped). */
+  protected override async release(): Promise<void> {
+    zeroize(this.#unlocked.fileKey);
+    await this.#lock.release();
   }
 }
 
 /** Seals `entries` and replaces the file with them. */
-async function persist(
+async function writeSealed(
   provider: CryptoProvider,
   path: string,
   unlocked: Unlocked,

@@ -1,7 +1,7 @@
 /**
  * The in-memory state both key store adapters share: records and the seeds behind them, key id
  * derivation, filtering, expiry, and deriving ready key objects. Synchronous and unaware of disks:
- * `FileKeyStore` computes the next state with it, persists that, and only then applies it.
+ * `RingKeyStore` computes the next state with it, persists that, and only then applies it.
  *
  * Seeds live only in this class's private map, so nothing that prints a record or a store can
  * reach them. Deleting a key zeroizes its seed buffer; `clear` zeroizes them all.
