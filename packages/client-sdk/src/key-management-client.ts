@@ -126,6 +126,14 @@ export class KeyManagementClient {
     return response.accessToken;
   }
 
+  /**
+   * The `authorization` metadata value for calls to any Proof-Messenger service (all services
+   * accept the same access tokens), authenticating first when needed.
+   */
+  authorization(): Promise<string> {
+    return this.#authorization(false);
+  }
+
   /** Forgets the access token (after an identity key rotation the next call re-authenticates). */
   resetToken(): void {
     this.#token = undefined;

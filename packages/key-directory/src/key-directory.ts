@@ -164,6 +164,12 @@ export class KeyDirectory {
     return keys?.some((key) => key.publicKey.keyId === keyId && key.status === 'current') ?? false;
   }
 
+  /** True when the agent is registered and has a current (unrevoked) key. */
+  async isRegistered(agentId: string): Promise<boolean> {
+    const { keys } = await this.#load(agentId);
+    return keys?.some((key) => key.status === 'current') ?? false;
+  }
+
   /** Drops what is cached for an agent (e.g. on a revocation notice). */
   forget(agentId: string): void {
     this.#entries.delete(agentId);

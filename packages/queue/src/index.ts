@@ -1,0 +1,17 @@
+export type { JetStreamMessageQueueOptions } from './jetstream-message-queue.ts';
+export { JetStreamMessageQueue } from './jetstream-message-queue.ts';
+export type {
+  EnqueueResult,
+  MessageQueue,
+  QueueDelivery,
+  QueueEvent,
+  QueueMessage,
+  QueuePriority,
+  QueueSettings,
+  ReceiveOptions,
+} from './message-queue.ts';
+export { DEFAULT_QUEUE_SETTINGS } from './message-queue.ts';
+export { partitionOf } from './partition-of.ts';
+export { QUEUE_MIGRATIONS } from './queue-migrations.ts';
+export type { SqliteMessageQueueOptions } from './sqlite-message-queue.ts';
+export { SqliteMessageQueue } from './sqlite-message-queue.ts';

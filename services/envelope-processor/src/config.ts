@@ -1,0 +1,98 @@
+/**
+ * Environment → typed configuration of the envelope processor. Embedded by default (node:sqlite
+ * queue and replay guard in PM_DATA_DIR); distributed when NATS_URL and DATABASE_URL are set.
+ *
+ * | variable | default | meaning |
+ * | --- | --- | --- |
+ * | PM_GRPC_HOST / PM_GRPC_PORT | 127.0.0.1 / 50052 | listen address (0 = any free port) |
+ * | PM_DATA_DIR | ./.data | embedded: queue and replay-guard database, generated secrets |
+ * | NATS_URL | (unset) | distributed: NATS JetStream for the queues |
+ * | DATABASE_URL / PM_DATABASE_SCHEMA | (unset) | distributed: PostgreSQL for the replay guard |
+ * | PM_KEY_MANAGEMENT_ADDRESS | 127.0.0.1:50051 | where identity keys are read |
+ * | PM_SERVICE_CREDENTIAL | operator credential in PM_DATA_DIR | credential this service reads keys with |
+ * | PM_AUTH_TOKEN_SECRET / PM_OPERATOR_CREDENTIALS | as key-management | caller authentication |
+ * | PM_MAX_ENVELOPE_BYTES | 1048576 | larger envelopes get RESOURCE_EXHAUSTED |
+ * | PM_REPLAY_WINDOW_SECONDS | 300 | accepted distance of created_at_ms from the server clock |
+ * | PM_DEFAULT_TTL_SECONDS | 86400 | TTL of messages that ask for 0 |
+ * | PM_QUEUE_PARTITIONS | 16 | number of queue partitions |
+ * | PM_ACK_WAIT_MS / PM_MAX_DELIVERIES | 30000 / 5 | redelivery and dead-lettering |
+ * | PM_KEY_CACHE_TTL_MS | 2000 | bound on accepting a key after its revocation |
+ */
+import { InvalidArgumentError } from '@proof-messenger/errors';
+
+export interface EnvelopeProcessorConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly natsUrl: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly databaseSchema: string | undefined;
+  readonly keyManagementAddress: string;
+  readonly serviceCredential: string | undefined;
+  readonly authTokenSecret: Uint8Array | undefined;
+  readonly operatorCredentials: string | undefined;
+  readonly maxEnvelopeBytes: number;
+  readonly replayWindowMs: number;
+  readonly defaultTtlMs: number;
+  readonly partitions: number;
+  readonly ackWaitMs: number;
+  readonly maxDeliveries: number;
+  readonly keyCacheTtlMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(
+      `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+/** Reads the configuration from `env` (process.env by default). */
+export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
+  const natsUrl = env.NATS_URL || undefined;
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if ((natsUrl === undefined) !== (databaseUrl === undefined)) {
+    throw new InvalidArgumentError(
+      'distributed mode needs both NATS_URL and DATABASE_URL (or neither for embedded)',
+    );
+  }
+  const secret = env.PM_AUTH_TOKEN_SECRET
+    ? Buffer.from(env.PM_AUTH_TOKEN_SECRET, 'base64')
+    : undefined;
+  if (secret !== undefined && secret.length < 32) {
+    throw new InvalidArgumentError(
+      'PM_AUTH_TOKEN_SECRET must be base64 of at least 32 random bytes',
+    );
+  }
+  if (natsUrl !== undefined && (secret === undefined || !env.PM_SERVICE_CREDENTIAL)) {
+    throw new InvalidArgumentError(
+      'distributed mode needs PM_AUTH_TOKEN_SECRET and PM_SERVICE_CREDENTIAL',
+    );
+  }
+  return {
+    host: env.PM_GRPC_HOST ?? '127.0.0.1',
+    port: integer(env, 'PM_GRPC_PORT', 50052, 0, 65535),
+    dataDir: env.PM_DATA_DIR ?? './.data',
+    natsUrl,
+    databaseUrl,
+    databaseSchema: env.PM_DATABASE_SCHEMA || undefined,
+    keyManagementAddress: env.PM_KEY_MANAGEMENT_ADDRESS ?? '127.0.0.1:50051',
+    serviceCredential: env.PM_SERVICE_CREDENTIAL || undefined,
+    authTokenSecret: secret,
+    operatorCredentials: env.PM_OPERATOR_CREDENTIALS,
+    maxEnvelopeBytes: integer(env, 'PM_MAX_ENVELOPE_BYTES', 1024 * 1024, 4096, 64 * 1024 * 1024),
+    replayWindowMs: integer(env, 'PM_REPLAY_WINDOW_SECONDS', 300, 1, 86_400) * 1000,
+    defaultTtlMs: integer(env, 'PM_DEFAULT_TTL_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
+    partitions: integer(env, 'PM_QUEUE_PARTITIONS', 16, 1, 1024),
+    ackWaitMs: integer(env, 'PM_ACK_WAIT_MS', 30_000, 100, 3_600_000),
+    maxDeliveries: integer(env, 'PM_MAX_DELIVERIES', 5, 1, 100),
+    keyCacheTtlMs: integer(env, 'PM_KEY_CACHE_TTL_MS', 2000, 0, 60_000),
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The envelope processor as a unit: `createEnvelopeProcessorServer(config)` builds its context
+ * (queue, replay guard, key directory, authenticator, policy), `start()` listens and starts the
+ * housekeeping, `destroy()` stops both and closes everything. `main.ts` only reads config.
+ *
+ * Embedded: queue and replay guard in one node:sqlite file in PM_DATA_DIR; secrets shared with
+ * key-management through the same data folder. Distributed: NATS JetStream queue, PostgreSQL
+ * replay guard (see docs/queues.md).
+ */
+import { join } from 'node:path';
+import {
+  AccessTokens,
+  CallerAuthenticator,
+  loadOrCreateOperatorCredential,
+  loadOrCreateTokenSecret,
+  OperatorCredentials,
+} from '@proof-messenger/auth';
+import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
+import { grpcKeySource, KeyDirectory, type KeySource } from '@proof-messenger/key-directory';
+import { EnvelopeProcessorService } from '@proof-messenger/proto';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  type MessageQueue,
+  type QueueSettings,
+  SqliteMessageQueue,
+} from '@proof-messenger/queue';
+import { createGrpcServer, jsonLogger, type Logger } from '@proof-messenger/rpc';
+import {
+  migrate,
+  openPostgresDatabase,
+  openSqliteDatabase,
+  type SqlDatabase,
+} from '@proof-messenger/storage';
+import type { EnvelopeProcessorConfig } from './config.ts';
+import type { EnvelopeProcessorContext } from './context.ts';
+import { DefaultSendPolicy } from './default-send-policy.ts';
+import { envelopeProcessorImplementation } from './envelope-processor-service.ts';
+import { Housekeeping } from './housekeeping.ts';
+import type { SendPolicy } from './ports/send-policy.ts';
+import { envelopeProcessorMigrations } from './stores/envelope-processor-migrations.ts';
+import { SqlReplayGuard } from './stores/sql-replay-guard.ts';
+
+/** What tests may replace. */
+export interface EnvelopeProcessorOverrides {
+  readonly provider?: CryptoProvider;
+  readonly now?: () => number;
+  readonly log?: Logger;
+  /** Where identity keys come from (default: key-management over gRPC). */
+  readonly keySource?: KeySource;
+  readonly policy?: SendPolicy;
+  /** How often housekeeping runs (default 5 s; 0 = never, tests call runOnce). */
+  readonly housekeepingIntervalMs?: number;
+}
+
+export interface EnvelopeProcessorServer {
+  readonly context: EnvelopeProcessorContext;
+  readonly housekeeping: Housekeeping;
+  start(): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+interface Storage {
+  readonly queue: MessageQueue;
+  readonly db: SqlDatabase;
+  close(): Promise<void>;
+}
+
+async function openStorage(
+  config: EnvelopeProcessorConfig,
+  settings: QueueSettings,
+): Promise<Storage> {
+  if (config.natsUrl === undefined || config.databaseUrl === undefined) {
+    const db = await openSqliteDatabase(join(config.dataDir, 'envelope-processor.sqlite'));
+    await migrate(db, envelopeProcessorMigrations);
+    const queue = await SqliteMessageQueue.open(db, { settings });
+    return {
+      queue,
+      db,
+      close: async () => {
+        await queue.close();
+        await db.close();
+      },
+    };
+  }
+  const { openJetStreamQueue } = await import('./jetstream-queue.ts');
+  const db = await openPostgresDatabase({
+    connectionString: config.databaseUrl,
+    schema: config.databaseSchema,
+  });
+  await migrate(db, envelopeProcessorMigrations);
+  const queue = await openJetStreamQueue(config.natsUrl, settings);
+  return {
+    queue,
+    db,
+    close: async () => {
+      await queue.close();
+      await db.close();
+    },
+  };
+}
+
+function secrets(config: EnvelopeProcessorConfig): {
+  tokenSecret: Uint8Array;
+  operators: OperatorCredentials;
+  serviceCredential: string;
+} {
+  const tokenSecret =
+    config.authTokenSecret ?? loadOrCreateTokenSecret(join(config.dataDir, 'auth-token.secret'));
+  const local =
+    config.serviceCredential === undefined
+      ? loadOrCreateOperatorCredential(join(config.dataDir, 'operator.credential'))
+      : undefined;
+  const operators = OperatorCredentials.parse(config.operatorCredentials ?? local?.entry ?? '');
+  return {
+    tokenSecret,
+    operators,
+    serviceCredential: config.serviceCredential ?? local?.credential ?? '',
+  };
+}
+
+/** Builds the service for `config`; nothing listens until start(). */
+export async function createEnvelopeProcessorServer(
+  config: EnvelopeProcessorConfig,
+  overrides: EnvelopeProcessorOverrides = {},
+): Promise<EnvelopeProcessorServer> {
+  const log = overrides.log ?? jsonLogger('envelope-processor');
+  const now = overrides.now ?? Date.now;
+  const provider = overrides.provider ?? defaultProvider();
+  const settings: QueueSettings = {
+    ...DEFAULT_QUEUE_SETTINGS,
+    partitions: config.partitions,
+    ackWaitMs: config.ackWaitMs,
+    maxDeliveries: config.maxDeliveries,
+  };
+  const storage = await openStorage(config, settings);
+  const { tokenSecret, operators, serviceCredential } = secrets(config);
+  const remote =
+    overrides.keySource === undefined
+      ? grpcKeySource(config.keyManagementAddress, serviceCredential)
+      : undefined;
+  const directory = new KeyDirectory({
+    provider,
+    source: overrides.keySource ?? (remote?.source as KeySource),
+    ttlMs: config.keyCacheTtlMs,
+    now,
+  });
+  const authenticator = new CallerAuthenticator({
+    tokens: new AccessTokens(tokenSecret),
+    operators,
+    now,
+    isKeyActive: (agentId, keyId) => directory.isKeyActive(agentId, keyId),
+  });
+  const context: EnvelopeProcessorContext = {
+    config,
+    provider,
+    queue: storage.queue,
+    replay: new SqlReplayGuard(storage.db),
+    policy: overrides.policy ?? new DefaultSendPolicy(directory),
+    directory,
+    authenticator,
+    log,
+    now,
+  };
+  const housekeeping = new Housekeeping(context, overrides.housekeepingIntervalMs ?? 5000);
+  const server = createGrpcServer({
+    services: [
+      {
+        service: EnvelopeProcessorService,
+        implementation: envelopeProcessorImplementation(context),
+      },
+    ],
+    log,
+    // Room for the envelope plus framing; the handler answers RESOURCE_EXHAUSTED with the exact limit.
+    maxReceiveMessageBytes: config.maxEnvelopeBytes + 64 * 1024,
+  });
+  let started = false;
+  return {
+    context,
+    housekeeping,
+    async start() {
+      const port = await server.listen(config.host, config.port);
+      started = true;
+      housekeeping.start();
+      log.info(
+        {
+          host: config.host,
+          port,
+          mode: config.natsUrl === undefined ? 'embedded' : 'distributed',
+        },
+        'envelope-processor listening',
+      );
+      return port;
+    },
+    async destroy() {
+      await housekeeping.stop();
+      if (started) await server.shutdown();
+      remote?.close();
+      await storage.close();
+    },
+  };
+}

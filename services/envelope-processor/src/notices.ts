@@ -1,0 +1,75 @@
+/**
+ * Notices to senders — delivered, expired, dead-lettered — travel as ordinary queue messages in
+ * the sender's own queue. Their message id is derived from (kind, sender, original message id), so
+ * producing the same notice twice (a retried ack, two sweepers) stores it once.
+ */
+import { create, toBinary } from '@bufbuild/protobuf';
+import type { CryptoProvider } from '@proof-messenger/crypto';
+import { type DeliveryReceipt, NoticeKind, NoticeSchema } from '@proof-messenger/proto';
+import type { QueueEvent, QueueMessage } from '@proof-messenger/queue';
+import type { EnvelopeProcessorContext } from './context.ts';
+
+const PLATFORM_SENDER = 'platform';
+
+/** A UUID (version 8, RFC 9562) derived from the notice's identity. */
+export function noticeId(
+  provider: CryptoProvider,
+  kind: NoticeKind,
+  senderId: string,
+  messageId: string,
+): string {
+  const digest = provider.sha256(
+    new TextEncoder().encode(`proof-messenger/notice/v1\0${kind}\0${senderId}\0${messageId}`),
+  );
+  const bytes = digest.slice(0, 16);
+  bytes[6] = 0x80 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Enqueues a notice about `original` for its sender. */
+export async function sendNotice(
+  ctx: EnvelopeProcessorContext,
+  kind: NoticeKind,
+  original: Pick<QueueMessage, 'messageId' | 'senderId' | 'recipientId'>,
+  details: { reason?: string; receipt?: DeliveryReceipt } = {},
+): Promise<void> {
+  const now = ctx.now();
+  const notice = create(NoticeSchema, {
+    kind,
+    messageId: original.messageId,
+    recipientId: original.recipientId,
+    atMs: BigInt(now),
+    reason: details.reason ?? '',
+    receipt: details.receipt,
+  });
+  await ctx.queue.enqueue(
+    {
+      messageId: noticeId(ctx.provider, kind, original.senderId, original.messageId),
+      senderId: PLATFORM_SENDER,
+      recipientId: original.senderId,
+      priority: 2,
+      expiresAtMs: now + ctx.config.defaultTtlMs,
+      body: toBinary(NoticeSchema, notice),
+      kind: 'notice',
+    },
+    now,
+  );
+}
+
+/** Turns what the queue did on its own into notices (notices themselves never cause notices). */
+export async function noticesFor(
+  ctx: EnvelopeProcessorContext,
+  events: readonly QueueEvent[],
+): Promise<void> {
+  for (const event of events) {
+    if (event.message.kind === 'notice') continue;
+    const kind = event.type === 'expired' ? NoticeKind.EXPIRED : NoticeKind.DEAD_LETTERED;
+    const reason =
+      event.type === 'expired'
+        ? 'time to live passed before the recipient acknowledged'
+        : `not acknowledged after ${event.deliveryCount} deliveries`;
+    await sendNotice(ctx, kind, event.message, { reason });
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Port: the memory of which message ids each sender has used, kept durably for longer than any
+ * envelope can be accepted (replay window + maximum TTL), so a replay is refused after a restart
+ * and long after the queue's own dedupe window. Adapters: the SQL store on node:sqlite (embedded)
+ * or PostgreSQL (distributed).
+ */
+
+/** What the guard knew about a (sender, message id) before this call. */
+export type ReplayVerdict =
+  /** First time: remembered now. */
+  | { readonly kind: 'new' }
+  /** The same envelope again (same digest): an idempotent retry; answer as before. */
+  | { readonly kind: 'retry'; readonly partition: number; readonly acceptedAtMs: number }
+  /** The id was used for a different envelope: a replay or a forgery attempt. */
+  | { readonly kind: 'conflict' };
+
+export interface ReplayGuard {
+  /**
+   * Atomically records (sender, message id) → digest, unless already recorded.
+   * @param partition where the message is routed (returned to retries)
+   * @param forgetAfterMs when the record may be dropped (created-at + window + TTL)
+   */
+  remember(
+    senderId: string,
+    messageId: string,
+    digest: Uint8Array,
+    partition: number,
+    nowMs: number,
+    forgetAfterMs: number,
+  ): Promise<ReplayVerdict>;
+  /** Drops records whose forgetAfterMs has passed; returns how many. */
+  prune(nowMs: number): Promise<number>;
+}

@@ -1,0 +1,110 @@
+/**
+ * SendMessage: cheap checks first, expensive ones last, and the answer only once the queue has
+ * durably stored the message.
+ *
+ *  1. size (RESOURCE_EXHAUSTED beyond PM_MAX_ENVELOPE_BYTES), shape of header and signature
+ *  2. the caller is the sender; created_at within the replay window; a direct message
+ *  3. the sender's key was registered and valid at created_at, and is not revoked (key directory)
+ *  4. both signatures over the exact carried bytes (async native crypto: the thread pool)
+ *  5. the send policy (fail closed)
+ *  6. the replay guard: a new id is remembered; the same envelope again is an idempotent retry
+ *     (same answer, `duplicate`); the same id with other content is a replay (ALREADY_EXISTS)
+ *  7. enqueue into the recipient's partition (idempotent by sender + message id)
+ */
+import { toBinary } from '@bufbuild/protobuf';
+import { requireAgent } from '@proof-messenger/auth';
+import {
+  InvalidArgumentError,
+  PolicyDeniedError,
+  ReplayError,
+  StaleTimestampError,
+  TooLargeError,
+} from '@proof-messenger/errors';
+import { EnvelopeSchema, type SendMessageRequest } from '@proof-messenger/proto';
+import { parseEnvelope, verifyEnvelope } from '@proof-messenger/protocol';
+import { partitionOf, type QueuePriority } from '@proof-messenger/queue';
+import type { HandlerContext } from '@proof-messenger/rpc';
+import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
+
+export function sendMessage(ctx: EnvelopeProcessorContext) {
+  return async (request: SendMessageRequest, call: HandlerContext) => {
+    const envelope = request.envelope;
+    const size = envelope === undefined ? 0 : envelope.header.length + envelope.payload.length;
+    if (size > ctx.config.maxEnvelopeBytes) {
+      throw new TooLargeError(
+        `envelope is ${size} bytes; the maximum is ${ctx.config.maxEnvelopeBytes}`,
+        {
+          field: 'envelope',
+          metadata: { max: String(ctx.config.maxEnvelopeBytes), actual: String(size) },
+        },
+      );
+    }
+    const parsed = parseEnvelope(envelope);
+    const { header } = parsed;
+    const caller = requireAgent(await callerOf(ctx, call), 'send messages');
+    if (header.senderId !== caller.agentId) {
+      throw new PolicyDeniedError(`${caller.agentId} may not send as ${header.senderId}`, {
+        field: 'envelope.header.sender_id',
+      });
+    }
+    if (header.destination.case !== 'recipientId') {
+      throw new InvalidArgumentError(
+        'SendMessage carries direct messages; publish channel messages with ChannelService.Publish',
+        {
+          field: 'envelope.header.recipient_id',
+        },
+      );
+    }
+    const recipientId = header.destination.value;
+    const now = ctx.now();
+    const createdAt = Number(header.createdAtMs);
+    if (Math.abs(createdAt - now) > ctx.config.replayWindowMs) {
+      throw new StaleTimestampError(
+        `envelope.header.created_at_ms is ${Math.round(Math.abs(createdAt - now) / 1000)} s from the server clock; it must be within ${ctx.config.replayWindowMs / 1000} s`,
+        { field: 'envelope.header.created_at_ms' },
+      );
+    }
+    const senderKey = await ctx.directory.keyAt(header.senderId, header.senderKeyId, createdAt);
+    const verified = await verifyEnvelope(ctx.provider, parsed, senderKey.publicKey);
+    await ctx.policy.authorizeSend(header.senderId, recipientId, header);
+
+    const ttlMs = header.ttlSeconds === 0 ? ctx.config.defaultTtlMs : header.ttlSeconds * 1000;
+    const partition = partitionOf(recipientId, ctx.config.partitions);
+    const verdict = await ctx.replay.remember(
+      header.senderId,
+      header.messageId,
+      verified.digest,
+      partition,
+      now,
+      createdAt + ctx.config.replayWindowMs + ttlMs,
+    );
+    if (verdict.kind === 'conflict') {
+      throw new ReplayError(
+        `message id ${header.messageId} was already used by ${header.senderId} for another envelope`,
+        {
+          field: 'envelope.header.message_id',
+        },
+      );
+    }
+    // A retry enqueues again: if the first attempt died between remembering and enqueueing, this
+    // completes it; otherwise the queue recognises the id and stores nothing.
+    const result = await ctx.queue.enqueue(
+      {
+        messageId: header.messageId,
+        senderId: header.senderId,
+        recipientId,
+        priority: (header.priority === 0 ? 2 : header.priority) as QueuePriority,
+        expiresAtMs: createdAt + ttlMs,
+        body: toBinary(EnvelopeSchema, parsed.envelope),
+        kind: 'envelope',
+      },
+      now,
+    );
+    return {
+      messageId: header.messageId,
+      partition: result.partition,
+      acceptedAtMs: BigInt(verdict.kind === 'retry' ? verdict.acceptedAtMs : result.enqueuedAtMs),
+      duplicate: verdict.kind === 'retry' || result.duplicate,
+    };
+  };
+}

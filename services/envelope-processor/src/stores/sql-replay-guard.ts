@@ -1,0 +1,50 @@
+/**
+ * The replay guard on SQL (node:sqlite or PostgreSQL): the primary key (sender, message id) makes
+ * `remember` atomic across concurrent requests and instances — exactly one insert wins; everyone
+ * else reads the winner's digest and learns whether theirs is a retry or a conflict.
+ */
+import { equalBytes } from '@proof-messenger/crypto';
+import type { SqlDatabase } from '@proof-messenger/storage';
+import type { ReplayGuard, ReplayVerdict } from '../ports/replay-guard.ts';
+
+interface SeenRow {
+  readonly digest: Uint8Array;
+  readonly partition_no: number;
+  readonly accepted_at_ms: number;
+}
+
+export class SqlReplayGuard implements ReplayGuard {
+  readonly #db: SqlDatabase;
+
+  constructor(db: SqlDatabase) {
+    this.#db = db;
+  }
+
+  async remember(
+    senderId: string,
+    messageId: string,
+    digest: Uint8Array,
+    partition: number,
+    nowMs: number,
+    forgetAfterMs: number,
+  ): Promise<ReplayVerdict> {
+    const inserted = await this.#db.execute(
+      `INSERT INTO seen_messages (sender_id, message_id, digest, partition_no, accepted_at_ms, forget_after_ms)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sender_id, message_id) DO NOTHING`,
+      [senderId, messageId, digest, partition, nowMs, forgetAfterMs],
+    );
+    if (inserted === 1) return { kind: 'new' };
+    const [row] = await this.#db.query<SeenRow>(
+      'SELECT digest, partition_no, accepted_at_ms FROM seen_messages WHERE sender_id = $1 AND message_id = $2',
+      [senderId, messageId],
+    );
+    if (row === undefined) return { kind: 'conflict' }; // pruned between the two statements: refuse to be safe
+    return equalBytes(row.digest, digest)
+      ? { kind: 'retry', partition: row.partition_no, acceptedAtMs: row.accepted_at_ms }
+      : { kind: 'conflict' };
+  }
+
+  prune(nowMs: number): Promise<number> {
+    return this.#db.execute('DELETE FROM seen_messages WHERE forget_after_ms <= $1', [nowMs]);
+  }
+}

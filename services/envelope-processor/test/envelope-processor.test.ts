@@ -1,0 +1,419 @@
+/**
+ * The envelope processor through real services on loopback (embedded mode): key-management for
+ * identities, the envelope processor on its SQLite queue, agents using the SDK's key lifecycle and
+ * the protocol core. Covers the direct-message round trip with a verified receipt, idempotent
+ * retries, replay refusal across a restart, tampering, isolation, size, time, sender identity,
+ * priorities, TTL notices and VerifyEnvelope.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { AgentKeys, MemoryKeyStore } from '@proof-messenger/client-sdk';
+import { nativeProvider, utf8 } from '@proof-messenger/crypto';
+import { Code, type ProofMessengerError, Reason } from '@proof-messenger/errors';
+import {
+  DeliveryReceiptBodySchema,
+  type Envelope,
+  EnvelopeProcessorService,
+  EnvelopeSchema,
+  HybridSignatureSchema,
+  NoticeKind,
+  PrekeySchema,
+  Priority,
+  SignedStatementSchema,
+} from '@proof-messenger/proto';
+import {
+  envelopeDigest,
+  openEnvelope,
+  sealEnvelope,
+  signCleartextEnvelope,
+  signStatement,
+  verifyStatement,
+} from '@proof-messenger/protocol';
+import {
+  PromiseClient,
+  type RequestInit,
+  type ResponseOf,
+  silentLogger,
+  type UnaryMethodName,
+} from '@proof-messenger/rpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../../key-management/test/service-harness.ts';
+import { loadConfig } from '../src/config.ts';
+import {
+  createEnvelopeProcessorServer,
+  type EnvelopeProcessorServer,
+} from '../src/envelope-processor-server.ts';
+
+const provider = nativeProvider;
+
+async function failure(promise: Promise<unknown>): Promise<ProofMessengerError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ProofMessengerError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const copy = bytes.slice();
+  copy[bit >>> 3] = (copy[bit >>> 3] ?? 0) ^ (1 << (bit & 7));
+  return copy;
+}
+
+type Service = typeof EnvelopeProcessorService;
+
+interface Agent {
+  readonly keys: AgentKeys;
+  readonly keyStore: MemoryKeyStore;
+  /** Calls the envelope processor as this agent. */
+  call<K extends UnaryMethodName<Service>>(
+    method: K,
+    request: RequestInit<Service, K>,
+  ): Promise<ResponseOf<Service, K>>;
+}
+
+describe('envelope processor (embedded)', () => {
+  let kms: Harness;
+  let dataDir: string;
+  let ep: EnvelopeProcessorServer;
+  let client: PromiseClient<Service>;
+  const agents: Agent[] = [];
+
+  async function startProcessor(): Promise<void> {
+    const config = loadConfig({
+      PM_GRPC_PORT: '0',
+      PM_DATA_DIR: dataDir,
+      PM_KEY_MANAGEMENT_ADDRESS: kms.address,
+      PM_SERVICE_CREDENTIAL: kms.operatorCredential,
+      PM_AUTH_TOKEN_SECRET: Buffer.from(kms.config.authTokenSecret ?? new Uint8Array()).toString(
+        'base64',
+      ),
+      PM_OPERATOR_CREDENTIALS: kms.config.operatorCredentials ?? '',
+      PM_MAX_ENVELOPE_BYTES: String(64 * 1024),
+      PM_KEY_CACHE_TTL_MS: '0',
+      PM_ACK_WAIT_MS: '1000',
+    });
+    ep = await createEnvelopeProcessorServer(config, {
+      provider,
+      now: kms.clock.now,
+      log: silentLogger,
+      housekeepingIntervalMs: 0,
+    });
+    client = new PromiseClient(EnvelopeProcessorService, `127.0.0.1:${await ep.start()}`);
+  }
+
+  beforeAll(async () => {
+    kms = await startHarness('embedded', { PM_OPEN_REGISTRATION: 'loopback' });
+    dataDir = mkdtempSync(join(tmpdir(), 'pm-ep-'));
+    await startProcessor();
+  });
+  afterAll(async () => {
+    for (const agent of agents) agent.keys.close();
+    client.close();
+    await ep.destroy();
+    await kms.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function agent(agentId: string): Promise<Agent> {
+    const keyStore = new MemoryKeyStore({ provider });
+    const keys = await AgentKeys.open({
+      address: kms.address,
+      agentId,
+      keyStore,
+      provider,
+      now: kms.clock.now,
+      prekeys: { lowWater: 2, target: 5 },
+    });
+    await keys.register();
+    await keys.ensurePrekeys();
+    const made: Agent = {
+      keys,
+      keyStore,
+      call: async (method, request) =>
+        client.call(method, request, {
+          metadata: { authorization: await keys.client.authorization() },
+        }),
+    };
+    agents.push(made);
+    return made;
+  }
+
+  /** The recipient's current signed prekey, as a sender fetches it. */
+  async function prekeyOf(
+    sender: Agent,
+    recipientId: string,
+  ): Promise<{ keyId: string; publicKey: Uint8Array }> {
+    const bundle = await sender.keys.client.call('fetchPrekeyBundle', { agentId: recipientId });
+    const statement = bundle.oneTimePrekey ?? bundle.signedPrekey;
+    const prekey = fromBinary(PrekeySchema, statement?.body ?? new Uint8Array());
+    return { keyId: prekey.key?.keyId ?? '', publicKey: prekey.key?.publicKey ?? new Uint8Array() };
+  }
+
+  /** Opens a delivered envelope with the recipient's private prekeys. */
+  async function open(recipient: Agent, sender: Agent, envelope: Envelope): Promise<string> {
+    const keyPairs = await Promise.all(
+      (await recipient.keyStore.list())
+        .filter((r) => r.kind !== 'identity')
+        .map((r) => recipient.keyStore.loadKemKeyPair(r.keyId)),
+    );
+    const opened = await openEnvelope(provider, envelope, sender.keys.signer.publicKey, keyPairs);
+    return new TextDecoder().decode(opened.content);
+  }
+
+  async function send(
+    sender: Agent,
+    recipientId: string,
+    text: string,
+    fields: Record<string, unknown> = {},
+  ): Promise<Envelope> {
+    const prekey = await prekeyOf(sender, recipientId);
+    return sealEnvelope(
+      provider,
+      sender.keys.signer,
+      { senderId: sender.keys.agentId, recipientId, createdAtMs: kms.clock.now(), ...fields },
+      [prekey],
+      utf8(text),
+    );
+  }
+
+  it('delivers a direct message once, opens it, and returns a verifiable receipt to the sender', async () => {
+    const alice = await agent('alice');
+    const bob = await agent('bob');
+    const envelope = await send(alice, 'bob', 'hello bob');
+    const sent = await alice.call('sendMessage', { envelope });
+    expect(sent).toMatchObject({ duplicate: false });
+
+    const { deliveries } = await bob.call('pollMessages', { maxMessages: 10, waitMs: 0 });
+    expect(deliveries).toHaveLength(1);
+    const delivery = deliveries[0];
+    if (delivery === undefined || delivery.content.case !== 'envelope')
+      throw new Error('no envelope delivered');
+    expect(delivery.deliveryCount).toBe(1);
+    const received = delivery.content.value;
+    expect(toBinary(EnvelopeSchema, received)).toEqual(toBinary(EnvelopeSchema, envelope));
+    expect(await open(bob, alice, received)).toBe('hello bob');
+
+    const receiptBody = create(DeliveryReceiptBodySchema, {
+      messageId: sent.messageId,
+      senderId: 'alice',
+      recipientId: 'bob',
+      envelopeDigest: envelopeDigest(provider, received.header, received.payload),
+      acknowledgedAtMs: BigInt(kms.clock.now()),
+    });
+    const receipt = await signStatement(bob.keys.signer, DeliveryReceiptBodySchema, receiptBody);
+    await bob.call('acknowledge', {
+      deliveryId: delivery.deliveryId,
+      receipt: { body: receipt.body, signature: receipt.signature },
+    });
+    expect((await bob.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries).toEqual([]);
+
+    const notices = (await alice.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries;
+    expect(notices).toHaveLength(1);
+    const content = notices[0]?.content;
+    if (content?.case !== 'notice') throw new Error('expected a notice');
+    expect(content.value.kind).toBe(NoticeKind.DELIVERED);
+    expect(content.value.messageId).toBe(sent.messageId);
+    const proof = await verifyStatement(
+      provider,
+      DeliveryReceiptBodySchema,
+      create(SignedStatementSchema, {
+        body: content.value.receipt?.body,
+        signature: content.value.receipt?.signature,
+      }),
+      bob.keys.signer.publicKey,
+      'receipt',
+    );
+    expect(proof.recipientId).toBe('bob');
+  });
+
+  it('answers a retry of the same envelope idempotently and refuses a reused id, also after a restart', async () => {
+    const carl = await agent('carl');
+    await agent('dora');
+    const envelope = await send(carl, 'dora', 'once');
+    const first = await carl.call('sendMessage', { envelope });
+    const retry = await carl.call('sendMessage', { envelope });
+    expect(retry).toMatchObject({
+      messageId: first.messageId,
+      duplicate: true,
+      partition: first.partition,
+    });
+
+    const messageId = first.messageId;
+    const reuse = await send(carl, 'dora', 'something else', { messageId });
+    const replay = await failure(carl.call('sendMessage', { envelope: reuse }));
+    expect(replay.code).toBe(Code.ALREADY_EXISTS);
+    expect(replay.reason).toBe(Reason.REPLAY);
+    expect(replay.message).toBe(
+      `message id ${messageId} was already used by carl for another envelope`,
+    );
+
+    client.close();
+    await ep.destroy();
+    await startProcessor();
+    const afterRestart = await failure(carl.call('sendMessage', { envelope: reuse }));
+    expect(afterRestart.code).toBe(Code.ALREADY_EXISTS);
+    expect((await carl.call('sendMessage', { envelope })).duplicate).toBe(true);
+  });
+
+  it('refuses a one-bit change in any signed part before anything is queued', async () => {
+    const eve = await agent('eve');
+    const fay = await agent('fay');
+    const envelope = await send(eve, 'fay', 'untouched');
+    const signature = envelope.signature;
+    if (signature === undefined) throw new Error('unsigned');
+    const { keyId, mlDsa65, ed25519 } = signature;
+    const variants: Envelope[] = [
+      create(EnvelopeSchema, { ...envelope, header: flipBit(envelope.header, 40) }),
+      create(EnvelopeSchema, {
+        ...envelope,
+        header: flipBit(envelope.header, envelope.header.length * 8 - 1),
+      }),
+      create(EnvelopeSchema, { ...envelope, payload: flipBit(envelope.payload, 3) }),
+      create(EnvelopeSchema, {
+        ...envelope,
+        signature: create(HybridSignatureSchema, { keyId, mlDsa65, ed25519: flipBit(ed25519, 9) }),
+      }),
+      create(EnvelopeSchema, {
+        ...envelope,
+        signature: create(HybridSignatureSchema, {
+          keyId,
+          ed25519,
+          mlDsa65: flipBit(mlDsa65, 999),
+        }),
+      }),
+    ];
+    for (const variant of variants) {
+      const error = await failure(eve.call('sendMessage', { envelope: variant }));
+      expect([Code.INVALID_ARGUMENT, Code.FAILED_PRECONDITION, Code.PERMISSION_DENIED]).toContain(
+        error.code,
+      );
+    }
+    const signatureError = await failure(eve.call('sendMessage', { envelope: variants[2] }));
+    expect(signatureError.reason).toBe(Reason.SIGNATURE_INVALID);
+    expect(signatureError.message).toBe(
+      `envelope signature does not verify for sender eve with key ${eve.keys.signer.keyId}`,
+    );
+    expect((await fay.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries).toEqual([]);
+  });
+
+  it("keeps queues apart: nobody receives or acks another agent's messages", async () => {
+    const gus = await agent('gus');
+    const hal = await agent('hal');
+    const ida = await agent('ida');
+    await gus.call('sendMessage', { envelope: await send(gus, 'hal', 'for hal only') });
+    expect((await ida.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries).toEqual([]);
+    const [delivery] = (await hal.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries;
+    if (delivery === undefined) throw new Error('nothing delivered');
+    const stolen = await failure(ida.call('acknowledge', { deliveryId: delivery.deliveryId }));
+    expect(stolen.code).toBe(Code.NOT_FOUND);
+    const nacked = await failure(ida.call('nack', { deliveryId: delivery.deliveryId, delayMs: 0 }));
+    expect(nacked.code).toBe(Code.NOT_FOUND);
+    await hal.call('acknowledge', { deliveryId: delivery.deliveryId });
+  });
+
+  it('refuses oversize, stale, impersonating and unauthenticated sends with specific statuses', async () => {
+    const jon = await agent('jon');
+    await agent('kay');
+    const big = await send(jon, 'kay', 'x'.repeat(70 * 1024));
+    const tooLarge = await failure(jon.call('sendMessage', { envelope: big }));
+    expect(tooLarge.code).toBe(Code.RESOURCE_EXHAUSTED);
+    expect(tooLarge.message).toMatch(/^envelope is \d+ bytes; the maximum is 65536$/);
+
+    const stale = await send(jon, 'kay', 'old', { createdAtMs: kms.clock.now() - 10 * 60_000 });
+    const staleError = await failure(jon.call('sendMessage', { envelope: stale }));
+    expect(staleError.code).toBe(Code.FAILED_PRECONDITION);
+    expect(staleError.reason).toBe(Reason.STALE_TIMESTAMP);
+
+    const kay = agents.find((a) => a.keys.agentId === 'kay');
+    if (kay === undefined) throw new Error('kay missing');
+    const asJon = await send(jon, 'kay', 'hi');
+    const impersonation = await failure(kay.call('sendMessage', { envelope: asJon }));
+    expect(impersonation.code).toBe(Code.PERMISSION_DENIED);
+    expect(impersonation.message).toBe('kay may not send as jon');
+
+    const anonymous = await failure(client.call('sendMessage', { envelope: asJon }));
+    expect(anonymous.code).toBe(Code.UNAUTHENTICATED);
+
+    const garbage = await failure(
+      jon.call('sendMessage', { envelope: { header: new Uint8Array([1, 2, 3]) } }),
+    );
+    expect(garbage.code).toBe(Code.INVALID_ARGUMENT);
+    expect(garbage.message).toBe('envelope.header is not a valid EnvelopeHeader protobuf');
+
+    const toNobody = await failure(
+      jon.call('sendMessage', {
+        envelope: await sealEnvelope(
+          provider,
+          jon.keys.signer,
+          { senderId: 'jon', recipientId: 'nobody', createdAtMs: kms.clock.now() },
+          [await prekeyOf(jon, 'kay')],
+          utf8('?'),
+        ),
+      }),
+    );
+    expect(toNobody.code).toBe(Code.PERMISSION_DENIED);
+    expect(toNobody.message).toBe('recipient nobody is not a registered, active agent');
+  });
+
+  it('delivers higher priorities first and tells the sender when a message expires', async () => {
+    const lou = await agent('lou');
+    const max = await agent('max');
+    for (let i = 0; i < 5; i++)
+      await lou.call('sendMessage', { envelope: await send(lou, 'max', `normal ${i}`) });
+    const critical = await send(lou, 'max', 'critical', { priority: Priority.CRITICAL });
+    await lou.call('sendMessage', { envelope: critical });
+    const [first] = (await max.call('pollMessages', { maxMessages: 1, waitMs: 0 })).deliveries;
+    if (first?.content.case !== 'envelope') throw new Error('no envelope');
+    expect(await open(max, lou, first.content.value)).toBe('critical');
+
+    const mia = await agent('mia');
+    await lou.call('sendMessage', {
+      envelope: await send(lou, 'mia', 'short-lived', { ttlSeconds: 1 }),
+    });
+    kms.clock.advance(2000);
+    expect((await mia.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries).toEqual([]);
+    await ep.housekeeping.runOnce();
+    // Poll before turning the clock back: the notice became available at the advanced time.
+    const notices = (
+      await lou.call('pollMessages', { maxMessages: 50, waitMs: 0 })
+    ).deliveries.filter(
+      (d) => d.content.case === 'notice' && d.content.value.kind === NoticeKind.EXPIRED,
+    );
+    kms.clock.advance(-2000);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('verifies proofs: who signed, when, with which key, and exactly what for signed cleartext', async () => {
+    const ned = await agent('ned');
+    const proof = await signCleartextEnvelope(
+      ned.keys.signer,
+      { senderId: 'ned', recipientId: 'auditor', createdAtMs: kms.clock.now() },
+      utf8('I approve PO-7'),
+    );
+    const answer = await ned.call('verifyEnvelope', { envelope: proof });
+    expect(answer.valid).toBe(true);
+    expect(answer.signerId).toBe('ned');
+    expect(answer.signerKey?.keyId).toBe(ned.keys.signer.keyId);
+    expect(new TextDecoder().decode(answer.signedContent)).toBe('I approve PO-7');
+    const forged = create(EnvelopeSchema, { ...proof, payload: utf8('I approve PO-8') });
+    const refused = await ned.call('verifyEnvelope', { envelope: forged });
+    expect(refused.valid).toBe(false);
+    expect(refused.failureReason).toBe(Reason.SIGNATURE_INVALID);
+  });
+
+  it('refuses senders whose key is revoked', async () => {
+    const oli = await agent('oli');
+    await agent('pam');
+    const envelope = await send(oli, 'pam', 'before revocation');
+    const authorization = await oli.keys.client.authorization();
+    await oli.keys.revoke('stolen');
+    const refused = await failure(
+      client.call('sendMessage', { envelope }, { metadata: { authorization } }),
+    );
+    expect(refused.code).toBe(Code.UNAUTHENTICATED);
+  });
+});
