@@ -17,8 +17,8 @@ import {
 } from '../src/index.ts';
 import { formatDeliveryId } from '../src/internal/jetstream-delivery-id.ts';
 import { consumerName, recipientToken } from '../src/internal/jetstream-layout.ts';
+import { natsUrl, requireNats } from '../src/require-nats.ts';
 import { describeMessageQueueContract } from './contract/message-queue.contract.ts';
-import { natsUrl, requireNats } from './require-nats.ts';
 
 const nats = await requireNats();
 if (!nats.available) console.warn(`skipping the JetStream queue tests: ${nats.reason}`);

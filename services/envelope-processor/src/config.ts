@@ -7,6 +7,7 @@
  * | PM_GRPC_HOST / PM_GRPC_PORT | 127.0.0.1 / 50052 | listen address (0 = any free port) |
  * | PM_DATA_DIR | ./.data | embedded: queue and replay-guard database, generated secrets |
  * | NATS_URL | (unset) | distributed: NATS JetStream for the queues |
+ * | PM_NATS_STREAM_PREFIX / PM_NATS_SUBJECT_PREFIX | `PM_` / `pm` | distributed: names of streams and subjects |
  * | DATABASE_URL / PM_DATABASE_SCHEMA | (unset) | distributed: PostgreSQL for the replay guard |
  * | PM_KEY_MANAGEMENT_ADDRESS | 127.0.0.1:50051 | where identity keys are read |
  * | PM_SERVICE_CREDENTIAL | operator credential in PM_DATA_DIR | credential this service reads keys with |
@@ -25,6 +26,8 @@ export interface EnvelopeProcessorConfig {
   readonly port: number;
   readonly dataDir: string;
   readonly natsUrl: string | undefined;
+  readonly natsStreamPrefix: string | undefined;
+  readonly natsSubjectPrefix: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly databaseSchema: string | undefined;
   readonly keyManagementAddress: string;
@@ -81,6 +84,8 @@ export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
     port: integer(env, 'PM_GRPC_PORT', 50052, 0, 65535),
     dataDir: env.PM_DATA_DIR ?? './.data',
     natsUrl,
+    natsStreamPrefix: env.PM_NATS_STREAM_PREFIX || undefined,
+    natsSubjectPrefix: env.PM_NATS_SUBJECT_PREFIX || undefined,
     databaseUrl,
     databaseSchema: env.PM_DATABASE_SCHEMA || undefined,
     keyManagementAddress: env.PM_KEY_MANAGEMENT_ADDRESS ?? '127.0.0.1:50051',

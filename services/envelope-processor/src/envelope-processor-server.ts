@@ -88,12 +88,16 @@ async function openStorage(
     schema: config.databaseSchema,
   });
   await migrate(db, envelopeProcessorMigrations);
-  const queue = await openJetStreamQueue(config.natsUrl, settings);
+  const jetstream = await openJetStreamQueue(config.natsUrl, {
+    settings,
+    streamPrefix: config.natsStreamPrefix,
+    subjectPrefix: config.natsSubjectPrefix,
+  });
   return {
-    queue,
+    queue: jetstream.queue,
     db,
     close: async () => {
-      await queue.close();
+      await jetstream.close();
       await db.close();
     },
   };

@@ -1,25 +1,50 @@
 /**
- * Opens the NATS JetStream queue for distributed mode. Kept in its own module (loaded only when
- * NATS_URL is set) so the embedded platform never loads the NATS client.
+ * Opens the NATS JetStream queue for distributed mode: connects to NATS_URL and creates the
+ * partition and dead-letter streams when missing (so `start` is also the documented "create the
+ * streams" step; see docs/queues.md). Loaded only when NATS_URL is set, so the embedded platform
+ * never loads the NATS client.
  */
-
+import { connect } from '@nats-io/transport-node';
 import { UnavailableError } from '@proof-messenger/errors';
-import type { MessageQueue, QueueSettings } from '@proof-messenger/queue';
+import {
+  JetStreamMessageQueue,
+  type MessageQueue,
+  type QueueSettings,
+} from '@proof-messenger/queue';
 
-/** Connects to NATS and returns the JetStream adapter of the queue port. */
+export interface JetStreamQueueOptions {
+  readonly settings: QueueSettings;
+  /** Stream name prefix (default `PM_`), to run several deployments on one NATS. */
+  readonly streamPrefix?: string;
+  /** Subject prefix (default `pm`). */
+  readonly subjectPrefix?: string;
+}
+
+/** The JetStream queue and a close that also drains the connection. */
 export async function openJetStreamQueue(
   natsUrl: string,
-  settings: QueueSettings,
-): Promise<MessageQueue> {
-  const queue = await import('@proof-messenger/queue');
-  const open = (queue as Record<string, unknown>).openJetStreamMessageQueue;
-  if (typeof open !== 'function') {
-    throw new UnavailableError(
-      'this build has no JetStream queue adapter; run the embedded mode (unset NATS_URL)',
-    );
+  options: JetStreamQueueOptions,
+): Promise<{ queue: MessageQueue; close(): Promise<void> }> {
+  let nc: Awaited<ReturnType<typeof connect>>;
+  try {
+    nc = await connect({
+      servers: natsUrl.split(','),
+      name: 'envelope-processor',
+      maxReconnectAttempts: -1,
+    });
+  } catch (cause) {
+    throw new UnavailableError(`cannot connect to NATS at ${natsUrl}`, { cause });
   }
-  return (open as (url: string, settings: QueueSettings) => Promise<MessageQueue>)(
-    natsUrl,
-    settings,
-  );
+  const queue = await JetStreamMessageQueue.open(nc, {
+    settings: options.settings,
+    streamPrefix: options.streamPrefix,
+    subjectPrefix: options.subjectPrefix,
+  });
+  return {
+    queue,
+    close: async () => {
+      await queue.close();
+      await nc.drain();
+    },
+  };
 }

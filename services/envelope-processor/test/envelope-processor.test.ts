@@ -1,10 +1,12 @@
 /**
- * The envelope processor through real services on loopback (embedded mode): key-management for
+ * The envelope processor through real services on loopback, embedded and distributed (NATS
+ * JetStream + PostgreSQL + Redis): key-management for
  * identities, the envelope processor on its SQLite queue, agents using the SDK's key lifecycle and
  * the protocol core. Covers the direct-message round trip with a verified receipt, idempotent
  * retries, replay refusal across a restart, tampering, isolation, size, time, sender identity,
  * priorities, TTL notices and VerifyEnvelope.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +33,7 @@ import {
   signStatement,
   verifyStatement,
 } from '@proof-messenger/protocol';
+import { deleteStreams, natsUrl, requireNats } from '@proof-messenger/queue/testing';
 import {
   PromiseClient,
   type RequestInit,
@@ -38,8 +41,14 @@ import {
   silentLogger,
   type UnaryMethodName,
 } from '@proof-messenger/rpc';
+import { openPostgresDatabase } from '@proof-messenger/storage';
+import { postgresUrl, requireServices } from '@proof-messenger/storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../../key-management/test/service-harness.ts';
+import {
+  type Harness,
+  type Mode,
+  startHarness,
+} from '../../key-management/test/service-harness.ts';
 import { loadConfig } from '../src/config.ts';
 import {
   createEnvelopeProcessorServer,
@@ -75,7 +84,18 @@ interface Agent {
   ): Promise<ResponseOf<Service, K>>;
 }
 
-describe('envelope processor (embedded)', () => {
+const databases = await requireServices(['postgres', 'redis']);
+const nats = await requireNats();
+const distributedReady = databases.available && nats.available;
+if (!distributedReady) {
+  console.warn(`skipping distributed envelope-processor tests: ${databases.reason || nats.reason}`);
+}
+const modes: Mode[] = distributedReady ? ['embedded', 'distributed'] : ['embedded'];
+
+describe.each(modes)('envelope processor (%s)', (mode) => {
+  const unique = randomUUID().replaceAll('-', '').slice(0, 12);
+  const schema = `pm_ep_${unique}`;
+  const streamPrefix = `PMT_EP_${unique}_`;
   let kms: Harness;
   let dataDir: string;
   let ep: EnvelopeProcessorServer;
@@ -84,6 +104,15 @@ describe('envelope processor (embedded)', () => {
 
   async function startProcessor(): Promise<void> {
     const config = loadConfig({
+      ...(mode === 'distributed'
+        ? {
+            NATS_URL: natsUrl(),
+            PM_NATS_STREAM_PREFIX: streamPrefix,
+            PM_NATS_SUBJECT_PREFIX: `pmt_ep_${unique}`,
+            DATABASE_URL: postgresUrl(),
+            PM_DATABASE_SCHEMA: schema,
+          }
+        : {}),
       PM_GRPC_PORT: '0',
       PM_DATA_DIR: dataDir,
       PM_KEY_MANAGEMENT_ADDRESS: kms.address,
@@ -106,7 +135,7 @@ describe('envelope processor (embedded)', () => {
   }
 
   beforeAll(async () => {
-    kms = await startHarness('embedded', { PM_OPEN_REGISTRATION: 'loopback' });
+    kms = await startHarness(mode, { PM_OPEN_REGISTRATION: 'loopback' });
     dataDir = mkdtempSync(join(tmpdir(), 'pm-ep-'));
     await startProcessor();
   });
@@ -116,6 +145,12 @@ describe('envelope processor (embedded)', () => {
     await ep.destroy();
     await kms.close();
     rmSync(dataDir, { recursive: true, force: true });
+    if (mode === 'distributed') {
+      await deleteStreams(natsUrl(), streamPrefix);
+      const db = await openPostgresDatabase({ connectionString: postgresUrl() });
+      await db.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await db.close();
+    }
   });
 
   async function agent(agentId: string): Promise<Agent> {

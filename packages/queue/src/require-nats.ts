@@ -79,3 +79,17 @@ export async function requireNats(startTimeoutMs = 20_000): Promise<NatsAvailabi
   if (process.env.CI) throw new Error(`CI needs ${reason}`);
   return { available: false, reason };
 }
+
+/** Deletes every stream whose name starts with `streamPrefix` (test cleanup on a shared server). */
+export async function deleteStreams(url: string, streamPrefix: string): Promise<void> {
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(streamPrefix)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
