@@ -17,6 +17,7 @@
  * | PM_DEFAULT_TTL_SECONDS | 86400 | TTL of messages that ask for 0 |
  * | PM_QUEUE_PARTITIONS | 16 | number of queue partitions |
  * | PM_ACK_WAIT_MS / PM_MAX_DELIVERIES | 30000 / 5 | redelivery and dead-lettering |
+ * | PM_REDELIVERY_BACKOFF_MS | 1000,5000,30000,120000 | extra delay before the n-th redelivery |
  * | PM_KEY_CACHE_TTL_MS | 2000 | bound on accepting a key after its revocation |
  */
 import { InvalidArgumentError } from '@proof-messenger/errors';
@@ -40,6 +41,7 @@ export interface EnvelopeProcessorConfig {
   readonly partitions: number;
   readonly ackWaitMs: number;
   readonly maxDeliveries: number;
+  readonly redeliveryBackoffMs: readonly number[];
   readonly keyCacheTtlMs: number;
 }
 
@@ -55,6 +57,20 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     );
   }
   return value;
+}
+
+function backoff(raw: string | undefined): readonly number[] {
+  if (raw === undefined || raw === '') return [1_000, 5_000, 30_000, 120_000];
+  const steps = raw.split(',').map((part) => Number(part.trim()));
+  if (
+    steps.length === 0 ||
+    steps.some((step) => !Number.isInteger(step) || step < 0 || step > 3_600_000)
+  ) {
+    throw new InvalidArgumentError(
+      `PM_REDELIVERY_BACKOFF_MS must be comma-separated milliseconds (0-3600000), got "${raw}"`,
+    );
+  }
+  return steps;
 }
 
 /** Reads the configuration from `env` (process.env by default). */
@@ -98,6 +114,7 @@ export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
     partitions: integer(env, 'PM_QUEUE_PARTITIONS', 16, 1, 1024),
     ackWaitMs: integer(env, 'PM_ACK_WAIT_MS', 30_000, 100, 3_600_000),
     maxDeliveries: integer(env, 'PM_MAX_DELIVERIES', 5, 1, 100),
+    redeliveryBackoffMs: backoff(env.PM_REDELIVERY_BACKOFF_MS),
     keyCacheTtlMs: integer(env, 'PM_KEY_CACHE_TTL_MS', 2000, 0, 60_000),
   };
 }

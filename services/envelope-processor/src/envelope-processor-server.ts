@@ -135,6 +135,7 @@ export async function createEnvelopeProcessorServer(
     partitions: config.partitions,
     ackWaitMs: config.ackWaitMs,
     maxDeliveries: config.maxDeliveries,
+    backoffMs: config.redeliveryBackoffMs,
   };
   const storage = await openStorage(config, settings);
   const { tokenSecret, operators, serviceCredential } = secrets(config);

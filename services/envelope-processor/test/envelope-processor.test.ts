@@ -123,7 +123,8 @@ describe.each(modes)('envelope processor (%s)', (mode) => {
       PM_OPERATOR_CREDENTIALS: kms.config.operatorCredentials ?? '',
       PM_MAX_ENVELOPE_BYTES: String(64 * 1024),
       PM_KEY_CACHE_TTL_MS: '0',
-      PM_ACK_WAIT_MS: '1000',
+      PM_ACK_WAIT_MS: '400',
+      PM_REDELIVERY_BACKOFF_MS: '100',
     });
     ep = await createEnvelopeProcessorServer(config, {
       provider,
@@ -451,4 +452,38 @@ describe.each(modes)('envelope processor (%s)', (mode) => {
     );
     expect(refused.code).toBe(Code.UNAUTHENTICATED);
   });
+
+  it('redelivers a missed ack, then dead-letters after 5 deliveries and tells the sender', async () => {
+    const pia = await agent('pia');
+    const quinn = await agent('quinn');
+    const sent = await pia.call('sendMessage', {
+      envelope: await send(pia, 'quinn', 'never acked'),
+    });
+    const counts: number[] = [];
+    const deadline = Date.now() + 20_000;
+    while (counts.length < 5 && Date.now() < deadline) {
+      const { deliveries } = await quinn.call('pollMessages', { maxMessages: 1, waitMs: 1500 });
+      for (const delivery of deliveries) counts.push(delivery.deliveryCount);
+    }
+    expect(counts).toEqual([1, 2, 3, 4, 5]);
+    // The sixth attempt finds the message exhausted: it moves to the dead letters.
+    const deadlineNotice = Date.now() + 20_000;
+    let notice: { kind: number; messageId: string } | undefined;
+    while (notice === undefined && Date.now() < deadlineNotice) {
+      expect(
+        (await quinn.call('pollMessages', { maxMessages: 1, waitMs: 700 })).deliveries,
+      ).toEqual([]);
+      await ep.housekeeping.runOnce();
+      const found = (
+        await pia.call('pollMessages', { maxMessages: 10, waitMs: 0 })
+      ).deliveries.find(
+        (d) => d.content.case === 'notice' && d.content.value.kind === NoticeKind.DEAD_LETTERED,
+      );
+      if (found?.content.case === 'notice') notice = found.content.value;
+    }
+    expect(notice?.messageId).toBe(sent.messageId);
+    expect((await ep.context.queue.deadLetters('quinn', 10)).map((m) => m.messageId)).toEqual([
+      sent.messageId,
+    ]);
+  }, 60_000);
 });
