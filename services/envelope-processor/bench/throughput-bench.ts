@@ -1,0 +1,284 @@
+/**
+ * Envelope-processor throughput benchmark. For each crypto provider and core count, the service
+ * runs as its own process pinned to those cores (taskset), embedded mode, and receives
+ * pre-sealed 1 KiB envelopes from a load generator in this process; next to it, in the same run,
+ * on the same cores and provider, the crypto-only ceiling (composite ML-DSA-65 + Ed25519 verify of
+ * the same envelopes) is measured. Reports throughput, ratio to the ceiling, send latency and the
+ * service's peak RSS, then one JSON line.
+ *
+ * Usage: pnpm bench:ep [--messages 2000] [--noble-messages 200] [--concurrency 32] [--cores 1,2]
+ *
+ * Caveat: on a 2-core machine the load generator shares the cores with the service in the 2-core
+ * runs; the ratio then understates what the service does alone.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { OperatorCredentials } from '@proof-messenger/auth';
+import { AgentKeys, MemoryKeyStore } from '@proof-messenger/client-sdk';
+import { nativeProvider, toHex } from '@proof-messenger/crypto';
+import {
+  createKeyManagementServer,
+  loadConfig as loadKmsConfig,
+} from '@proof-messenger/key-management';
+import {
+  type Envelope,
+  EnvelopeProcessorService,
+  EnvelopeSchema,
+  PrekeySchema,
+} from '@proof-messenger/proto';
+import { sealEnvelope } from '@proof-messenger/protocol';
+import { PromiseClient, silentLogger } from '@proof-messenger/rpc';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '2000' },
+    'noble-messages': { type: 'string', default: '200' },
+    concurrency: { type: 'string', default: '32' },
+    cores: { type: 'string', default: '1,2' },
+  },
+});
+const concurrency = Number(values.concurrency);
+const coreCounts = (values.cores ?? '1,2').split(',').map(Number);
+const root = resolve(import.meta.dirname, '../../..');
+const node = process.execPath;
+
+const kmsDir = mkdtempSync(join(tmpdir(), 'pm-bench-kms-'));
+const kms = await createKeyManagementServer(
+  loadKmsConfig({
+    PM_GRPC_PORT: '0',
+    PM_DATA_DIR: kmsDir,
+    PM_OPEN_REGISTRATION: 'loopback',
+    PM_ROTATION_SCHEDULER_INTERVAL_MS: '0',
+  }),
+  { provider: nativeProvider, log: silentLogger },
+);
+const kmsAddress = `127.0.0.1:${await kms.start()}`;
+const tokenSecret = readFileSync(join(kmsDir, 'auth-token.secret'), 'utf8').trim();
+const operatorCredential = readFileSync(join(kmsDir, 'operator.credential'), 'utf8').trim();
+
+async function newAgent(agentId: string): Promise<AgentKeys> {
+  const keys = await AgentKeys.open({
+    address: kmsAddress,
+    agentId,
+    keyStore: new MemoryKeyStore({ provider: nativeProvider }),
+    provider: nativeProvider,
+  });
+  await keys.register();
+  return keys;
+}
+
+const recipient = await newAgent('sink');
+await recipient.ensurePrekeys();
+const senders = await Promise.all(Array.from({ length: 8 }, (_, i) => newAgent(`sender-${i}`)));
+const bundle = await senders[0]?.client.call('fetchPrekeyBundle', { agentId: 'sink' });
+const prekey = fromBinary(PrekeySchema, bundle?.signedPrekey?.body ?? new Uint8Array()).key;
+if (prekey === undefined) throw new Error('no prekey');
+const authorizations = await Promise.all(senders.map((sender) => sender.client.authorization()));
+
+async function sealBatch(count: number): Promise<Array<{ sender: number; envelope: Envelope }>> {
+  const payload = new Uint8Array(1024).fill(42);
+  const batch: Array<{ sender: number; envelope: Envelope }> = [];
+  for (let i = 0; i < count; i++) {
+    const index = i % senders.length;
+    const sender = senders[index];
+    if (sender === undefined) continue;
+    const envelope = await sealEnvelope(
+      nativeProvider,
+      sender.signer,
+      { senderId: sender.agentId, recipientId: 'sink' },
+      [{ keyId: prekey?.keyId ?? '', publicKey: prekey?.publicKey ?? new Uint8Array() }],
+      payload,
+    );
+    batch.push({ sender: index, envelope });
+  }
+  return batch;
+}
+
+function waitForListening(child: ChildProcess): Promise<string> {
+  return new Promise((resolveAddress, reject) => {
+    const lines = createInterface({ input: child.stdout ?? process.stdin });
+    lines.on('line', (line) => {
+      const match = /listening on (\S+)/.exec(line);
+      if (match?.[1] !== undefined) resolveAddress(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`envelope-processor exited with ${code}`)));
+  });
+}
+
+function rssMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function percentile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return Number(
+    (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(2),
+  );
+}
+
+interface Run {
+  provider: string;
+  cores: number;
+  messages: number;
+  envelopesPerSec: number;
+  ceilingVerifiesPerSec: number;
+  ratio: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMiB: number;
+}
+
+async function run(provider: 'native' | 'noble', cores: number, count: number): Promise<Run> {
+  const cpuList = Array.from({ length: cores }, (_, i) => i).join(',');
+  const batch = await sealBatch(count);
+  const dir = mkdtempSync(join(tmpdir(), 'pm-bench-ep-'));
+  const file = join(dir, 'envelopes.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      keys: Object.fromEntries(
+        senders.map((s) => [
+          s.agentId,
+          {
+            mlDsa65: toHex(s.signer.publicKey.mlDsa65),
+            ed25519: toHex(s.signer.publicKey.ed25519),
+          },
+        ]),
+      ),
+      envelopes: batch.map(({ sender, envelope }) => ({
+        sender: senders[sender]?.agentId,
+        bytes: toHex(toBinary(EnvelopeSchema, envelope)),
+      })),
+    }),
+  );
+  const env = {
+    ...process.env,
+    PM_CRYPTO_PROVIDER: provider,
+    UV_THREADPOOL_SIZE: String(Math.max(2, cores)),
+  };
+  const ceilingChild = spawn(
+    'taskset',
+    [
+      '-c',
+      cpuList,
+      node,
+      join(root, 'services/envelope-processor/bench/verify-ceiling.ts'),
+      file,
+      String(concurrency),
+    ],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let ceilingOutput = '';
+  ceilingChild.stdout?.on('data', (chunk: Buffer) => {
+    ceilingOutput += chunk.toString();
+  });
+  await new Promise((done) => ceilingChild.once('exit', done));
+  const ceiling = JSON.parse(ceilingOutput.trim().split('\n').at(-1) ?? '{}') as {
+    verifiesPerSec: number;
+  };
+
+  const profile = process.env.PM_BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.PM_BENCH_CPU_PROF]
+    : [];
+  const child = spawn(
+    'taskset',
+    ['-c', cpuList, node, ...profile, join(root, 'services/envelope-processor/src/main.ts')],
+    {
+      env: {
+        ...env,
+        PM_GRPC_PORT: '0',
+        PM_DATA_DIR: dir,
+        PM_KEY_MANAGEMENT_ADDRESS: kmsAddress,
+        PM_SERVICE_CREDENTIAL: operatorCredential,
+        PM_AUTH_TOKEN_SECRET: tokenSecret,
+        PM_OPERATOR_CREDENTIALS: OperatorCredentials.entryFor('local', operatorCredential),
+        PM_REPLAY_WINDOW_SECONDS: '3600',
+        PM_MAX_ENVELOPE_BYTES: String(1024 * 1024),
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const address = await waitForListening(child);
+  const client = new PromiseClient(EnvelopeProcessorService, address);
+  // Warm up (JIT, key directory cache, connection) with a few of the envelopes.
+  const warm = batch.splice(0, Math.min(20, batch.length));
+  for (const { sender, envelope } of warm) {
+    await client.call(
+      'sendMessage',
+      { envelope },
+      { metadata: { authorization: authorizations[sender] ?? '' } },
+    );
+  }
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMiB(child.pid ?? 0));
+  }, 50);
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batch.length) {
+        const item = batch[next++];
+        if (item === undefined) break;
+        const sentAt = performance.now();
+        await client.call(
+          'sendMessage',
+          { envelope: item.envelope },
+          { metadata: { authorization: authorizations[item.sender] ?? '' } },
+        );
+        latencies.push(performance.now() - sentAt);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  client.close();
+  child.kill('SIGTERM');
+  await new Promise((done) => child.once('exit', done));
+  rmSync(dir, { recursive: true, force: true });
+  const envelopesPerSec = latencies.length / seconds;
+  return {
+    provider,
+    cores,
+    messages: latencies.length,
+    envelopesPerSec: Number(envelopesPerSec.toFixed(1)),
+    ceilingVerifiesPerSec: Number(ceiling.verifiesPerSec.toFixed(1)),
+    ratio: Number((envelopesPerSec / ceiling.verifiesPerSec).toFixed(3)),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    peakRssMiB: Number(peakRss.toFixed(1)),
+  };
+}
+
+console.log(
+  `envelope-processor throughput, node ${process.version}, concurrency ${concurrency}, 1 KiB envelopes, embedded queue`,
+);
+const runs: Run[] = [];
+for (const provider of ['native', 'noble'] as const) {
+  for (const cores of coreCounts) {
+    const count =
+      provider === 'native' ? Number(values.messages) : Number(values['noble-messages']);
+    const result = await run(provider, cores, count + 20);
+    runs.push(result);
+    console.log(
+      `${provider.padEnd(6)} ${cores} core(s): ${String(result.envelopesPerSec).padStart(8)} env/s  ceiling ${String(result.ceilingVerifiesPerSec).padStart(8)} verify/s  ratio ${result.ratio.toFixed(2)}  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  peak RSS ${result.peakRssMiB} MiB`,
+    );
+  }
+}
+console.log(JSON.stringify({ bench: 'envelope-processor', concurrency, runs }));
+
+for (const agent of [recipient, ...senders]) agent.close();
+await kms.destroy();
+rmSync(kmsDir, { recursive: true, force: true });
