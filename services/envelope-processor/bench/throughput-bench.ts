@@ -7,6 +7,7 @@
  * service's peak RSS, then one JSON line.
  *
  * Usage: pnpm bench:ep [--messages 2000] [--noble-messages 200] [--concurrency 32] [--cores 1,2]
+ *                      [--verify-workers cores|N]   (0 = verify on the event loop)
  *
  * Caveat: on a 2-core machine the load generator shares the cores with the service in the 2-core
  * runs; the ratio then understates what the service does alone.
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     'noble-messages': { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '32' },
     cores: { type: 'string', default: '1,2' },
+    'verify-workers': { type: 'string', default: 'cores' },
   },
 });
 const concurrency = Number(values.concurrency);

@@ -5,12 +5,14 @@
  * Run by throughput-bench.ts; not meant to be called by hand.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fromBinary } from '@bufbuild/protobuf';
 import {
   compositePublicKey,
   defaultProvider,
   fromHex,
   verifyComposite,
+  WorkerVerifyPool,
 } from '@proof-messenger/crypto';
 import { EnvelopeSchema } from '@proof-messenger/proto';
 import { envelopeSignedBytes, SIGNATURE_CONTEXT } from '@proof-messenger/protocol';
@@ -18,7 +20,11 @@ import { envelopeSignedBytes, SIGNATURE_CONTEXT } from '@proof-messenger/protoco
 const [file, concurrencyArg] = process.argv.slice(2);
 if (file === undefined) throw new Error('usage: verify-ceiling.ts <envelopes.json> <concurrency>');
 const concurrency = Number(concurrencyArg ?? '32');
-const provider = defaultProvider();
+// Same verification path as the service: worker threads for native crypto (PM_VERIFY_WORKERS).
+const base = defaultProvider();
+const workers = Number(process.env.PM_VERIFY_WORKERS ?? availableParallelism());
+const pool = base.name === 'native' && workers > 0 ? new WorkerVerifyPool(workers) : undefined;
+const provider = pool?.wrap(base) ?? base;
 const input = JSON.parse(readFileSync(file, 'utf8')) as {
   keys: Record<string, { mlDsa65: string; ed25519: string }>;
   envelopes: Array<{ sender: string; bytes: string }>;

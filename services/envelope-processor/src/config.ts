@@ -19,7 +19,9 @@
  * | PM_ACK_WAIT_MS / PM_MAX_DELIVERIES | 30000 / 5 | redelivery and dead-lettering |
  * | PM_REDELIVERY_BACKOFF_MS | 1000,5000,30000,120000 | extra delay before the n-th redelivery |
  * | PM_KEY_CACHE_TTL_MS | 2000 | bound on accepting a key after its revocation |
+ * | PM_VERIFY_WORKERS | number of cores | signature-verification worker threads (native crypto; 0 = verify on the event loop) |
  */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@proof-messenger/errors';
 
 export interface EnvelopeProcessorConfig {
@@ -43,6 +45,7 @@ export interface EnvelopeProcessorConfig {
   readonly maxDeliveries: number;
   readonly redeliveryBackoffMs: readonly number[];
   readonly keyCacheTtlMs: number;
+  readonly verifyWorkers: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -116,5 +119,6 @@ export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
     maxDeliveries: integer(env, 'PM_MAX_DELIVERIES', 5, 1, 100),
     redeliveryBackoffMs: backoff(env.PM_REDELIVERY_BACKOFF_MS),
     keyCacheTtlMs: integer(env, 'PM_KEY_CACHE_TTL_MS', 2000, 0, 60_000),
+    verifyWorkers: integer(env, 'PM_VERIFY_WORKERS', availableParallelism(), 0, 64),
   };
 }

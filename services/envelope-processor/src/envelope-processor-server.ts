@@ -15,7 +15,7 @@ import {
   loadOrCreateTokenSecret,
   OperatorCredentials,
 } from '@proof-messenger/auth';
-import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
+import { type CryptoProvider, defaultProvider, WorkerVerifyPool } from '@proof-messenger/crypto';
 import { grpcKeySource, KeyDirectory, type KeySource } from '@proof-messenger/key-directory';
 import { EnvelopeProcessorService } from '@proof-messenger/proto';
 import {
@@ -129,7 +129,13 @@ export async function createEnvelopeProcessorServer(
 ): Promise<EnvelopeProcessorServer> {
   const log = overrides.log ?? jsonLogger('envelope-processor');
   const now = overrides.now ?? Date.now;
-  const provider = overrides.provider ?? defaultProvider();
+  const baseProvider = overrides.provider ?? defaultProvider();
+  // ML-DSA verification with a context blocks the calling thread in node:crypto: verify in workers.
+  const pool =
+    baseProvider.name === 'native' && config.verifyWorkers > 0
+      ? new WorkerVerifyPool(config.verifyWorkers)
+      : undefined;
+  const provider = pool?.wrap(baseProvider) ?? baseProvider;
   const settings: QueueSettings = {
     ...DEFAULT_QUEUE_SETTINGS,
     partitions: config.partitions,
@@ -201,6 +207,7 @@ export async function createEnvelopeProcessorServer(
       if (started) await server.shutdown();
       remote?.close();
       await storage.close();
+      await pool?.close();
     },
   };
 }
