@@ -37,6 +37,7 @@ import { DefaultSendPolicy } from './default-send-policy.ts';
 import { envelopeProcessorImplementation } from './envelope-processor-service.ts';
 import { Housekeeping } from './housekeeping.ts';
 import type { SendPolicy } from './ports/send-policy.ts';
+import { Readiness } from './readiness.ts';
 import { envelopeProcessorMigrations } from './stores/envelope-processor-migrations.ts';
 import { SqlReplayGuard } from './stores/sql-replay-guard.ts';
 
@@ -50,11 +51,14 @@ export interface EnvelopeProcessorOverrides {
   readonly policy?: SendPolicy;
   /** How often housekeeping runs (default 5 s; 0 = never, tests call runOnce). */
   readonly housekeepingIntervalMs?: number;
+  /** How often dependencies are probed for readiness (default 2 s). */
+  readonly readinessIntervalMs?: number;
 }
 
 export interface EnvelopeProcessorServer {
   readonly context: EnvelopeProcessorContext;
   readonly housekeeping: Housekeeping;
+  readonly readiness: Readiness;
   start(): Promise<number>;
   destroy(): Promise<void>;
 }
@@ -184,13 +188,17 @@ export async function createEnvelopeProcessorServer(
     // Room for the envelope plus framing; the handler answers RESOURCE_EXHAUSTED with the exact limit.
     maxReceiveMessageBytes: config.maxEnvelopeBytes + 64 * 1024,
   });
+  const readiness = new Readiness(server.health, storage.db, storage.queue, log);
   let started = false;
   return {
     context,
     housekeeping,
+    readiness,
     async start() {
       const port = await server.listen(config.host, config.port);
       started = true;
+      await readiness.probe();
+      readiness.start(overrides.readinessIntervalMs ?? 2000);
       housekeeping.start();
       log.info(
         {
@@ -203,6 +211,7 @@ export async function createEnvelopeProcessorServer(
       return port;
     },
     async destroy() {
+      readiness.stop();
       await housekeeping.stop();
       if (started) await server.shutdown();
       remote?.close();
