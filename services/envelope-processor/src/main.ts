@@ -1,6 +1,7 @@
 /**
  * Runs the envelope processor: reads configuration from the environment, starts, and shuts down
  * cleanly on SIGTERM / SIGINT (in-flight calls drain). See config.ts for the variables.
+ * `--migrate` only creates or migrates the storage (tables, streams) and exits.
  */
 import { jsonLogger } from '@proof-messenger/rpc';
 import { loadConfig } from './config.ts';
@@ -9,6 +10,12 @@ import { createEnvelopeProcessorServer } from './envelope-processor-server.ts';
 const log = jsonLogger('envelope-processor');
 try {
   const server = await createEnvelopeProcessorServer(loadConfig(), { log });
+  if (process.argv.includes('--migrate')) {
+    // Creating the server created or migrated its tables (and streams): that is all --migrate does.
+    await server.destroy();
+    console.log('envelope-processor: storage is created and migrated');
+    process.exit(0);
+  }
   const port = await server.start();
   console.log(`envelope-processor listening on ${server.context.config.host}:${port}`);
   let stopping = false;

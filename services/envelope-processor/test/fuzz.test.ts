@@ -37,7 +37,7 @@ import {
   suiteSizes,
   utf8,
 } from '@proof-messenger/crypto';
-import { Code, ProofMessengerError } from '@proof-messenger/errors';
+import { Code, ProofMessengerError, Reason } from '@proof-messenger/errors';
 import {
   AuthenticationStatementSchema,
   type ContentMode,
@@ -278,13 +278,16 @@ const EDGE_TIMES = [
   (1n << 63n) - 1n,
   -(1n << 63n),
 ];
-const when: fc.Arbitrary<When> = mostly<When>(
-  fc.record({ offsetMs: fc.integer({ min: -200_000, max: 200_000 }) }),
-  fc.record({ offsetMs: fc.integer({ min: 400_000, max: 1e10 }).map((ms) => ms) }),
-  fc.record({ offsetMs: fc.integer({ min: 400_000, max: 1e10 }).map((ms) => -ms) }),
+const freshWhen: fc.Arbitrary<When> = fc.record({
+  offsetMs: fc.integer({ min: -200_000, max: 200_000 }),
+});
+const hostileWhen: fc.Arbitrary<When> = fc.oneof(
+  fc.record({ offsetMs: fc.integer({ min: 400_000, max: 1e10 }) }),
+  fc.record({ offsetMs: fc.integer({ min: -1e10, max: -400_000 }) }),
   fc.record({ absolute: i64 }),
-  fc.record({ absolute: fc.constantFrom(...EDGE_TIMES) }),
+  { arbitrary: fc.record({ absolute: fc.constantFrom(...EDGE_TIMES) }), weight: 2 },
 );
+const when: fc.Arbitrary<When> = mostly(freshWhen, hostileWhen);
 /** Whether a time is within the servers' 300 s windows (the generator keeps clear of the edge). */
 const isFresh = (w: When) => 'offsetMs' in w && Math.abs(w.offsetMs) <= 200_000;
 
@@ -888,65 +891,115 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
     }
   }
 
+  /**
+   * Header fields for envelopes signed by `name`: a valid header with up to three fields replaced
+   * by hostile values (so each hostile value reaches the check behind the others), or, less
+   * often, every field mostly valid and sometimes hostile at once.
+   */
   function headerFields(name: SignerName): fc.Arbitrary<HeaderFields> {
     const { agentId, signer } = signerOf(name);
     const original = fromBinary(EnvelopeHeaderSchema, envelopeA.header);
+    const validMode = fc.oneof(
+      {
+        arbitrary: fc.constant({
+          contentMode: 1,
+          recipients: original.recipients,
+          nonce: original.nonce,
+        }),
+        weight: 2,
+      },
+      fc.constant({ contentMode: 2, recipients: [], nonce: new Uint8Array(0) }),
+    );
     const recipient = fc.record({
       keyId: mostly(keyIdLike, text(30)),
       kemCiphertext: mostly(exactBytes(1120), sizedBytes(1088), bytes(64)),
       wrappedKey: mostly(exactBytes(48), sizedBytes(48)),
     });
-    return fc.record({
-      version: mostly(fc.constant(1), u32),
-      messageId: mostly<string>(fc.constant('fresh'), fc.constant('replayed'), fc.uuid(), text(40)),
-      senderId: mostly(fc.constant(agentId), fc.constantFrom('alice', 'bob', 'rot'), text(140)),
-      destination: mostly<HeaderFields['destination']>(
-        fc.record({
-          case: fc.constant('recipientId' as const),
-          value: fc.constantFrom('bob', 'bob', 'alice', 'rot'),
-        }),
-        fc.record({
-          case: fc.constant('recipientId' as const),
-          value: fc.oneof(fc.constant('nobody'), text(140)),
-        }),
-        fc.record({ case: fc.constant('channelId' as const), value: text(140) }),
-        fc.constant({ case: undefined }),
-      ),
-      priority: mostly(fc.integer({ min: 0, max: 4 }), i32),
-      ttlSeconds: mostly(fc.constantFrom(0, 1, 60, 2_592_000), u32),
-      createdAt: when,
-      correlationId: mostly(fc.constant(''), text(200)),
-      senderKeyId: mostly(
-        fc.constant(signer.keyId),
-        fc.constantFrom(rotOldSigner.keyId, party('alice').credentials.signer.keyId),
-        text(40),
-      ),
-      suite: mostly(fc.constant(original.suite as number), fc.constantFrom(0, 1, 2, 3), i32),
-      mode: fc.oneof(
-        {
-          arbitrary: fc.constant({
-            contentMode: 1,
-            recipients: original.recipients,
-            nonce: original.nonce,
-          }),
-          weight: 4,
-        },
-        {
-          arbitrary: fc.constant({ contentMode: 2, recipients: [], nonce: new Uint8Array(0) }),
-          weight: 2,
-        },
-        {
-          arbitrary: fc.record({
-            contentMode: mostly(fc.constantFrom(1, 2), i32),
-            recipients: fc.array(recipient, { maxLength: 3 }),
-            nonce: sizedBytes(12),
-          }),
-          weight: 1,
-        },
-      ),
-      contentType: mostly(fc.constant(''), text(200)),
-      channelEpoch: mostly(fc.constant(0n), u64),
+    const hostileMode = fc.record({
+      contentMode: mostly(fc.constantFrom(1, 2), i32),
+      recipients: fc.array(recipient, { maxLength: 3 }),
+      nonce: sizedBytes(12),
     });
+    const validDestination = fc.record({
+      case: fc.constant('recipientId' as const),
+      value: fc.constantFrom('bob', 'bob', 'alice', 'rot'),
+    });
+    const hostileDestination: fc.Arbitrary<HeaderFields['destination']> = fc.oneof(
+      fc.record({
+        case: fc.constant('recipientId' as const),
+        value: fc.oneof(fc.constant('nobody'), text(140)),
+      }),
+      fc.record({ case: fc.constant('channelId' as const), value: text(140) }),
+      fc.constant({ case: undefined }),
+    );
+    const otherKeyIds = fc.constantFrom(
+      rotOldSigner.keyId,
+      party('alice').credentials.signer.keyId,
+    );
+    const valid = {
+      version: fc.constant(1),
+      messageId: fc.constant('fresh'),
+      senderId: fc.constant(agentId),
+      destination: validDestination,
+      priority: fc.integer({ min: 0, max: 4 }),
+      ttlSeconds: fc.constantFrom(0, 1, 60, 2_592_000),
+      createdAt: freshWhen,
+      correlationId: fc.constant(''),
+      senderKeyId: fc.constant(signer.keyId),
+      suite: fc.constant(original.suite as number),
+      mode: validMode,
+      contentType: fc.constantFrom('', 'application/json'),
+      channelEpoch: fc.constant(0n),
+    };
+    const hostile = {
+      version: u32,
+      messageId: fc.oneof(fc.constant('replayed'), fc.uuid(), text(40)),
+      senderId: fc.oneof(fc.constantFrom('alice', 'bob', 'rot'), text(140)),
+      destination: hostileDestination,
+      priority: i32,
+      ttlSeconds: u32,
+      createdAt: hostileWhen,
+      correlationId: text(200),
+      senderKeyId: fc.oneof(otherKeyIds, text(40)),
+      suite: fc.oneof(fc.constantFrom(0, 1, 2, 3), i32),
+      mode: hostileMode,
+      contentType: text(200),
+      channelEpoch: u64,
+    };
+    const override: fc.Arbitrary<Partial<HeaderFields>> = fc.oneof(
+      fc.record({ version: hostile.version }),
+      fc.record({ messageId: hostile.messageId }),
+      fc.record({ senderId: hostile.senderId }),
+      fc.record({ destination: hostile.destination }),
+      fc.record({ priority: hostile.priority }),
+      fc.record({ ttlSeconds: hostile.ttlSeconds }),
+      { arbitrary: fc.record({ createdAt: hostile.createdAt }), weight: 3 },
+      fc.record({ correlationId: hostile.correlationId }),
+      fc.record({ senderKeyId: hostile.senderKeyId }),
+      fc.record({ suite: hostile.suite }),
+      { arbitrary: fc.record({ mode: hostile.mode }), weight: 2 },
+      fc.record({ contentType: hostile.contentType }),
+      fc.record({ channelEpoch: hostile.channelEpoch }),
+    );
+    const overridden = fc
+      .tuple(fc.record(valid), fc.array(override, { maxLength: 3 }))
+      .map(([base, overrides]): HeaderFields => Object.assign({}, base, ...overrides));
+    const mixed = fc.record({
+      version: mostly(valid.version, hostile.version),
+      messageId: mostly(valid.messageId, hostile.messageId),
+      senderId: mostly(valid.senderId, hostile.senderId),
+      destination: mostly<HeaderFields['destination']>(valid.destination, hostile.destination),
+      priority: mostly(valid.priority, hostile.priority),
+      ttlSeconds: mostly(valid.ttlSeconds, hostile.ttlSeconds),
+      createdAt: mostly(valid.createdAt, hostile.createdAt),
+      correlationId: mostly(valid.correlationId, hostile.correlationId),
+      senderKeyId: mostly(valid.senderKeyId, hostile.senderKeyId),
+      suite: mostly(valid.suite, hostile.suite),
+      mode: mostly<HeaderFields['mode']>(valid.mode, hostile.mode),
+      contentType: mostly(valid.contentType, hostile.contentType),
+      channelEpoch: mostly(valid.channelEpoch, hostile.channelEpoch),
+    });
+    return fc.oneof({ arbitrary: overridden, weight: 3 }, mixed);
   }
 
   const signerName = fc.constantFrom<SignerName>('alice', 'rot-old', 'rot', 'stranger');
@@ -1141,6 +1194,28 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
     expect(counts.refused).toBeGreaterThan(50);
     await expectServersServe();
   }, 120_000);
+
+  it('VerifyEnvelope answers, not INTERNAL, for a superseded key at a time no Date can hold', async () => {
+    // Found by the property above: a valid proof signed with rot's superseded key, created at
+    // 8,640,000,000,000,001 ms (one past the largest JavaScript Date). The key directory's
+    // KeyExpiredError message calls Date#toISOString on that time, which throws a RangeError.
+    const original = fromBinary(EnvelopeHeaderSchema, envelopeA.header);
+    const header = create(EnvelopeHeaderSchema, {
+      ...original,
+      senderId: 'rot',
+      senderKeyId: rotOldSigner.keyId,
+      createdAtMs: 8_640_000_000_000_001n,
+    });
+    const envelope = await signed(
+      'rot-old',
+      toBinary(EnvelopeHeaderSchema, header),
+      envelopeA.payload,
+    );
+    const check = await outcome(party('bob').ep('verifyEnvelope', { envelope }));
+    expect(`${nameOf(check.code)} ${check.message}`).toBe('OK ');
+    expect(check.value?.valid).toBe(false);
+    expect(check.value?.failureReason).toBe(Reason.KEY_EXPIRED);
+  });
 
   // --- 3. signed statements with hostile fields ---------------------------------------------
 

@@ -1,6 +1,7 @@
 /**
  * Runs the key-management service: reads configuration from the environment, starts, and shuts
- * down cleanly on SIGTERM / SIGINT. See config.ts for the variables.
+ * down cleanly on SIGTERM / SIGINT. `--migrate` only creates or migrates its storage and exits.
+ * Shuts. See config.ts for the variables.
  */
 
 import { jsonLogger } from '@proof-messenger/rpc';
@@ -10,6 +11,12 @@ import { createKeyManagementServer } from './key-management-server.ts';
 const log = jsonLogger('key-management');
 try {
   const server = await createKeyManagementServer(loadConfig(), { log });
+  if (process.argv.includes('--migrate')) {
+    // Creating the server created or migrated its tables (and streams): that is all --migrate does.
+    await server.destroy();
+    console.log('key-management: storage is created and migrated');
+    process.exit(0);
+  }
   const port = await server.start();
   console.log(`key-management listening on ${server.context.config.host}:${port}`);
   let stopping = false;
