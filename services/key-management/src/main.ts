@@ -1,7 +1,7 @@
 /**
  * Runs the key-management service: reads configuration from the environment, starts, and shuts
  * down cleanly on SIGTERM / SIGINT. `--migrate` only creates or migrates its storage and exits.
- * Shuts. See config.ts for the variables.
+ * See config.ts for the variables.
  */
 
 import { jsonLogger } from '@proof-messenger/rpc';
