@@ -278,6 +278,18 @@ describe.each(modes)('envelope processor (%s)', (mode) => {
       partition: first.partition,
     });
 
+    // Delivered and acknowledged (so gone from the queue): a late retry must not deliver it again.
+    const dora = agents.find((a) => a.keys.agentId === 'dora');
+    if (dora === undefined) throw new Error('dora missing');
+    const delivered = (await dora.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries;
+    expect(delivered).toHaveLength(1);
+    for (const delivery of delivered)
+      await dora.call('acknowledge', { deliveryId: delivery.deliveryId });
+    expect((await carl.call('sendMessage', { envelope })).duplicate).toBe(true);
+    expect((await dora.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries).toEqual(
+      [],
+    );
+
     const messageId = first.messageId;
     const reuse = await send(carl, 'dora', 'something else', { messageId });
     const replay = await failure(carl.call('sendMessage', { envelope: reuse }));

@@ -9,8 +9,16 @@
 export type ReplayVerdict =
   /** First time: remembered now. */
   | { readonly kind: 'new' }
-  /** The same envelope again (same digest): an idempotent retry; answer as before. */
-  | { readonly kind: 'retry'; readonly partition: number; readonly acceptedAtMs: number }
+  /**
+   * The same envelope again (same digest): an idempotent retry; answer as before. `enqueued` says
+   * whether an earlier attempt got it into the queue (then nothing is stored again).
+   */
+  | {
+      readonly kind: 'retry';
+      readonly partition: number;
+      readonly acceptedAtMs: number;
+      readonly enqueued: boolean;
+    }
   /** The id was used for a different envelope: a replay or a forgery attempt. */
   | { readonly kind: 'conflict' };
 
@@ -28,6 +36,8 @@ export interface ReplayGuard {
     nowMs: number,
     forgetAfterMs: number,
   ): Promise<ReplayVerdict>;
+  /** Records that the queue durably stored (sender, message id). */
+  markEnqueued(senderId: string, messageId: string): Promise<void>;
   /** Drops records whose forgetAfterMs has passed; returns how many. */
   prune(nowMs: number): Promise<number>;
 }

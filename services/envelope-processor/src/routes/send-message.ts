@@ -86,8 +86,19 @@ export function sendMessage(ctx: EnvelopeProcessorContext) {
         },
       );
     }
-    // A retry enqueues again: if the first attempt died between remembering and enqueueing, this
-    // completes it; otherwise the queue recognises the id and stores nothing.
+    if (verdict.kind === 'retry' && verdict.enqueued) {
+      // Already stored (and maybe delivered and acknowledged, so gone from the queue): answer as
+      // before, store nothing.
+      return {
+        messageId: header.messageId,
+        partition: verdict.partition,
+        acceptedAtMs: BigInt(verdict.acceptedAtMs),
+        duplicate: true,
+      };
+    }
+    // New, or a retry whose first attempt died between remembering and enqueueing: enqueue (the
+    // queue also recognises an id it still holds), then record that it is stored. A crash between
+    // the two leaves the queue's own dedupe window as the only guard (see docs/queues.md).
     const result = await ctx.queue.enqueue(
       {
         messageId: header.messageId,
@@ -100,6 +111,7 @@ export function sendMessage(ctx: EnvelopeProcessorContext) {
       },
       now,
     );
+    await ctx.replay.markEnqueued(header.senderId, header.messageId);
     return {
       messageId: header.messageId,
       partition: result.partition,

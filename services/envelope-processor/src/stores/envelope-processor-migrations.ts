@@ -19,10 +19,15 @@ CREATE INDEX seen_messages_forget ON seen_messages (forget_after_ms);
 `;
 }
 
+// 0002: whether the queue has stored the message, so a retry after the recipient acknowledged
+// (and the queue deleted it) is answered without storing it again.
+const ENQUEUED = 'ALTER TABLE seen_messages ADD COLUMN enqueued SMALLINT NOT NULL DEFAULT 0;';
+
 export const envelopeProcessorMigrations: readonly Migration[] = [
   {
     id: 'envelope-processor/0001-seen-messages',
     sqlite: seenMessages('BLOB'),
     postgres: seenMessages('BYTEA'),
   },
+  { id: 'envelope-processor/0002-seen-messages-enqueued', sqlite: ENQUEUED, postgres: ENQUEUED },
 ];

@@ -11,6 +11,7 @@ interface SeenRow {
   readonly digest: Uint8Array;
   readonly partition_no: number;
   readonly accepted_at_ms: number;
+  readonly enqueued: number;
 }
 
 export class SqlReplayGuard implements ReplayGuard {
@@ -35,13 +36,25 @@ export class SqlReplayGuard implements ReplayGuard {
     );
     if (inserted === 1) return { kind: 'new' };
     const [row] = await this.#db.query<SeenRow>(
-      'SELECT digest, partition_no, accepted_at_ms FROM seen_messages WHERE sender_id = $1 AND message_id = $2',
+      'SELECT digest, partition_no, accepted_at_ms, enqueued FROM seen_messages WHERE sender_id = $1 AND message_id = $2',
       [senderId, messageId],
     );
     if (row === undefined) return { kind: 'conflict' }; // pruned between the two statements: refuse to be safe
     return equalBytes(row.digest, digest)
-      ? { kind: 'retry', partition: row.partition_no, acceptedAtMs: row.accepted_at_ms }
+      ? {
+          kind: 'retry',
+          partition: row.partition_no,
+          acceptedAtMs: row.accepted_at_ms,
+          enqueued: row.enqueued === 1,
+        }
       : { kind: 'conflict' };
+  }
+
+  async markEnqueued(senderId: string, messageId: string): Promise<void> {
+    await this.#db.execute(
+      'UPDATE seen_messages SET enqueued = 1 WHERE sender_id = $1 AND message_id = $2',
+      [senderId, messageId],
+    );
   }
 
   prune(nowMs: number): Promise<number> {
