@@ -82,6 +82,12 @@ export function grpcKeySource(
   };
 }
 
+/** An instant as ISO text, or the raw number when it is outside what Date can represent. */
+function instant(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms` : date.toISOString();
+}
+
 export class KeyDirectory {
   readonly #options: KeyDirectoryOptions;
   readonly #entries = new Map<string, Entry>();
@@ -152,7 +158,7 @@ export class KeyDirectory {
     }
     if (atMs < key.notBeforeMs || (key.notAfterMs !== null && atMs >= key.notAfterMs)) {
       throw new KeyExpiredError(
-        `key ${keyId} of ${agentId} was not valid at ${new Date(atMs).toISOString()} (valid ${new Date(key.notBeforeMs).toISOString()} to ${key.notAfterMs === null ? 'now' : new Date(key.notAfterMs).toISOString()})`,
+        `key ${keyId} of ${agentId} was not valid at ${instant(atMs)} (valid ${instant(key.notBeforeMs)} to ${key.notAfterMs === null ? 'now' : instant(key.notAfterMs)})`,
       );
     }
     return key;

@@ -14,6 +14,10 @@
  * where the request was valid. Nothing invalid may be stored: the recipients' queues end up holding
  * exactly the accepted sends (delivered or reported expired), refused statements change nothing,
  * refused registrations leave no identity. The servers must answer normal calls afterwards.
+ *
+ * Two example tests pin down faults the fuzzing found (VerifyEnvelope INTERNAL on a superseded
+ * key at a time beyond JavaScript dates; RegisterIdentity burning the credential when the key is
+ * already registered). A failing property prints its seed and shrunk counterexample.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -77,7 +81,7 @@ import {
   type UnaryMethodName,
 } from '@proof-messenger/rpc';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../key-management/test/service-harness.ts';
 import { loadConfig } from '../src/config.ts';
 import {
@@ -88,7 +92,7 @@ import {
 const provider = nativeProvider;
 
 /** Runs per property; together they keep the file well under a minute on two cores. */
-const RUNS = { rawPerMethod: 40, envelopes: 250, statements: 80 } as const;
+const RUNS = { rawPerMethod: 40, envelopes: 300, statements: 80 } as const;
 
 // --- A raw grpc-js client -------------------------------------------------------------------
 // Raw bytes must reach the server unencoded, which only grpc-js's own Client allows (its request
@@ -285,7 +289,7 @@ const hostileWhen: fc.Arbitrary<When> = fc.oneof(
   fc.record({ offsetMs: fc.integer({ min: 400_000, max: 1e10 }) }),
   fc.record({ offsetMs: fc.integer({ min: -1e10, max: -400_000 }) }),
   fc.record({ absolute: i64 }),
-  { arbitrary: fc.record({ absolute: fc.constantFrom(...EDGE_TIMES) }), weight: 2 },
+  { arbitrary: fc.record({ absolute: fc.constantFrom(...EDGE_TIMES) }), weight: 3 },
 );
 const when: fc.Arbitrary<When> = mostly(freshWhen, hostileWhen);
 /** Whether a time is within the servers' 300 s windows (the generator keeps clear of the edge). */
@@ -441,6 +445,12 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
 
   /** An agent whose signer this test holds directly (so it can keep superseded keys). */
   async function manualAgent(agentId: string, signer: CompositeSigner): Promise<Party> {
+    await registerWith(agentId, signer, await enroll(agentId));
+    return makeParty(agentId, signer);
+  }
+
+  /** Registers `agentId` with `signer`'s key, signed by that key, with `credential`. */
+  async function registerWith(agentId: string, signer: CompositeSigner, credential: string) {
     const registration = await signStatement(
       signer,
       IdentityRegistrationSchema,
@@ -450,11 +460,10 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
         createdAtMs: BigInt(now()),
       }),
     );
-    await operator.anonymous('registerIdentity', {
+    return operator.anonymous('registerIdentity', {
       registration,
-      enrollmentCredential: await enroll(agentId),
+      enrollmentCredential: credential,
     });
-    return makeParty(agentId, signer);
   }
 
   async function rotationRequest(
@@ -544,6 +553,10 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
     expect([...received].filter((key) => expired.has(key))).toEqual([]);
     expect([...received, ...expired].sort()).toEqual([...accepted].sort());
   }
+
+  beforeEach(() => {
+    internalErrors.length = 0;
+  });
 
   beforeAll(async () => {
     kms = await startHarness('embedded');
@@ -943,7 +956,8 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
       destination: validDestination,
       priority: fc.integer({ min: 0, max: 4 }),
       ttlSeconds: fc.constantFrom(0, 1, 60, 2_592_000),
-      createdAt: freshWhen,
+      // From just before the agents registered to well inside the replay window.
+      createdAt: fc.record({ offsetMs: fc.integer({ min: -1_000, max: 200_000 }) }),
       correlationId: fc.constant(''),
       senderKeyId: fc.constant(signer.keyId),
       suite: fc.constant(original.suite as number),
@@ -973,7 +987,8 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
       fc.record({ destination: hostile.destination }),
       fc.record({ priority: hostile.priority }),
       fc.record({ ttlSeconds: hostile.ttlSeconds }),
-      { arbitrary: fc.record({ createdAt: hostile.createdAt }), weight: 3 },
+      // Times are where clocks, windows and key validity meet: fuzz them most.
+      { arbitrary: fc.record({ createdAt: hostile.createdAt }), weight: 6 },
       fc.record({ correlationId: hostile.correlationId }),
       fc.record({ senderKeyId: hostile.senderKeyId }),
       fc.record({ suite: hostile.suite }),
@@ -1002,7 +1017,13 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
     return fc.oneof({ arbitrary: overridden, weight: 3 }, mixed);
   }
 
-  const signerName = fc.constantFrom<SignerName>('alice', 'rot-old', 'rot', 'stranger');
+  // The superseded key is the most interesting signer: its validity window is closed.
+  const signerName: fc.Arbitrary<SignerName> = fc.oneof(
+    { arbitrary: fc.constant('alice' as const), weight: 3 },
+    { arbitrary: fc.constant('rot-old' as const), weight: 3 },
+    { arbitrary: fc.constant('rot' as const), weight: 2 },
+    { arbitrary: fc.constant('stranger' as const), weight: 1 },
+  );
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     fc.constant<Mutation>({ kind: 'none' }),
     fc.record({
@@ -1152,41 +1173,53 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
   it('refuses mutated and re-signed hostile envelopes without INTERNAL, and queues exactly the accepted ones', async () => {
     const counts = { ok: 0, refused: 0, valid: 0 };
     await fc.assert(
-      fc.asyncProperty(mutation, fc.constantFrom('alice', 'rot'), async (m, chosenCaller) => {
-        const envelope = await applyMutation(m);
-        // A fresh envelope is alice's: sent by its sender it must be accepted.
-        const callerId = m.kind === 'none' ? 'alice' : chosenCaller;
-        const caller = party(callerId);
-        const context = `${m.kind} sent by ${callerId}`;
-        const sent = await outcome(caller.ep('sendMessage', { envelope }));
-        const check = await outcome(party('bob').ep('verifyEnvelope', { envelope }));
-        if (check.code !== Code.OK) {
-          throw new Error(
-            `${context}: VerifyEnvelope answered ${nameOf(check.code)} (${check.message})`,
-          );
-        }
-        const verdict = check.value;
-        if (verdict?.valid) counts.valid++;
-        if (m.kind === 'none') expect(sent.code, `${context}: ${sent.message}`).toBe(Code.OK);
-        if (sent.code !== Code.OK) {
-          counts.refused++;
-          expectRefusal(sent.code, sent.message, context);
-          return;
-        }
-        counts.ok++;
-        // Accepted: the proof verifies, the header is well-formed, and the caller is its sender.
-        expect(
-          verdict?.valid,
-          `${context}: accepted but VerifyEnvelope says ${verdict?.failureMessage}`,
-        ).toBe(true);
-        const header = parseEnvelopeHeader(envelope.header);
-        expect(header.senderId).toBe(callerId);
-        expect(verdict?.signerId).toBe(callerId);
-        const response = sent.value;
-        if (response === undefined) throw new Error('no response');
-        expect(response.messageId).toBe(header.messageId);
-        recordSend(callerId, response);
-      }),
+      fc.asyncProperty(
+        mutation,
+        mostly(fc.constant(false), fc.constant(true)),
+        async (m, impersonate) => {
+          const envelope = await applyMutation(m);
+          // Mostly the signer's own agent sends (alice for mutations of her envelope); sometimes the
+          // other one. A fresh envelope must be accepted from its sender.
+          const natural =
+            m.kind === 'hostile-header' || m.kind === 'garbage-header'
+              ? m.signer.startsWith('rot')
+                ? 'rot'
+                : 'alice'
+              : 'alice';
+          const callerId =
+            impersonate && m.kind !== 'none' ? (natural === 'alice' ? 'rot' : 'alice') : natural;
+          const caller = party(callerId);
+          const context = `${m.kind} sent by ${callerId}`;
+          const sent = await outcome(caller.ep('sendMessage', { envelope }));
+          const check = await outcome(party('bob').ep('verifyEnvelope', { envelope }));
+          if (check.code !== Code.OK) {
+            throw new Error(
+              `${context}: VerifyEnvelope answered ${nameOf(check.code)} (${check.message})`,
+            );
+          }
+          const verdict = check.value;
+          if (verdict?.valid) counts.valid++;
+          if (m.kind === 'none') expect(sent.code, `${context}: ${sent.message}`).toBe(Code.OK);
+          if (sent.code !== Code.OK) {
+            counts.refused++;
+            expectRefusal(sent.code, sent.message, context);
+            return;
+          }
+          counts.ok++;
+          // Accepted: the proof verifies, the header is well-formed, and the caller is its sender.
+          expect(
+            verdict?.valid,
+            `${context}: accepted but VerifyEnvelope says ${verdict?.failureMessage}`,
+          ).toBe(true);
+          const header = parseEnvelopeHeader(envelope.header);
+          expect(header.senderId).toBe(callerId);
+          expect(verdict?.signerId).toBe(callerId);
+          const response = sent.value;
+          if (response === undefined) throw new Error('no response');
+          expect(response.messageId).toBe(header.messageId);
+          recordSend(callerId, response);
+        },
+      ),
       { numRuns: RUNS.envelopes },
     );
     // Both outcomes were exercised, not only refusals.
@@ -1308,6 +1341,9 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
   const refusedAgentIds = new Set<string>();
   const registered = new Set(['alice', 'bob', 'rot', 'rotor', 'uploader']);
   let freshId = 0;
+  /** Real credentials of refused registrations: each must still be usable. */
+  const unburned: { agentId: string; credential: string }[] = [];
+  let strangerRegistered = false;
 
   it('RegisterIdentity: hostile registrations are refused and leave no identity', async () => {
     await fc.assert(
@@ -1361,12 +1397,14 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
                 : input.credential === 'none' || input.credential === 'real'
                   ? ''
                   : input.credential;
+          // Valid: signed by the very key it registers (a fresh one, or the stranger's until it is
+          // registered once: key ids are unique), fresh, with a credential for this id.
           const valid =
             syntaxOk &&
             !registered.has(agentId) &&
-            input.key === 'own' &&
+            ((input.key === 'own' && input.signedBy === 'own') ||
+              (input.key === 'other' && input.signedBy === 'other' && !strangerRegistered)) &&
             isFresh(input.createdAt) &&
-            input.signedBy === 'own' &&
             input.credential === 'real';
           const answer = await outcome(
             operator.anonymous('registerIdentity', { registration, enrollmentCredential }),
@@ -1375,11 +1413,17 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
           if (answer.code === Code.OK) {
             expect(valid, `${context}: accepted an invalid registration`).toBe(true);
             registered.add(agentId);
+            if (input.key === 'other') strangerRegistered = true;
             return;
           }
           expectRefusal(answer.code, answer.message, context);
           expect(valid, `${context}: refused a valid registration: ${answer.message}`).toBe(false);
-          if (!registered.has(agentId)) refusedAgentIds.add(agentId);
+          if (!registered.has(agentId)) {
+            refusedAgentIds.add(agentId);
+            if (input.credential === 'real' && syntaxOk) {
+              unburned.push({ agentId, credential: enrollmentCredential });
+            }
+          }
         },
       ),
       { numRuns: RUNS.statements },
@@ -1392,7 +1436,32 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
       );
     }
     expect([...refusedAgentIds].some(isAgentId)).toBe(true);
+    // No refusal burned its enrollment credential: each still registers its agent (up to 20).
+    const probes = unburned.filter(({ agentId }) => !registered.has(agentId)).slice(0, 20);
+    for (const { agentId, credential } of probes) {
+      const answer = await outcome(
+        registerWith(agentId, CompositeSigner.generate(provider).signer, credential),
+      );
+      expect(`${nameOf(answer.code)} ${answer.message}`, `credential of ${agentId}`).toBe('OK ');
+      registered.add(agentId);
+    }
+    expect(probes.length).toBeGreaterThan(0);
   }, 60_000);
+
+  it('RegisterIdentity refused because its key is already registered keeps the enrollment credential', async () => {
+    // Found while fuzzing: the route consumes the credential before the identity store refuses a
+    // key id that is already registered (ALREADY_EXISTS), so the credential is burned — against
+    // the route's rule that no refusal of bad input consumes it.
+    const credential = await enroll('key-reuser');
+    const reused = await outcome(
+      registerWith('key-reuser', party('alice').credentials.signer, credential),
+    );
+    expect(reused.code).toBe(Code.ALREADY_EXISTS);
+    const retry = await outcome(
+      registerWith('key-reuser', CompositeSigner.generate(provider).signer, credential),
+    );
+    expect(`${nameOf(retry.code)} ${retry.message}`).toBe('OK ');
+  });
 
   it('Authenticate: a token only for a fresh, well-formed statement signed by the current key', async () => {
     const usedNonces = new Set<string>();
@@ -1441,6 +1510,7 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
           const valid =
             current &&
             input.signedBy === 'own' &&
+            body.keyId === signer.keyId &&
             input.audience === 'proof-messenger' &&
             /^[A-Za-z0-9_-]{22,128}$/.test(nonce) &&
             isFresh(input.issuedAt);

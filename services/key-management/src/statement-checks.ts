@@ -6,6 +6,7 @@ import {
   COMPOSITE_SIZES,
   type CompositePublicKey,
   compositePublicKey,
+  kemEncapsulate,
   keyIdOf,
   suiteSizes,
 } from '@proof-messenger/crypto';
@@ -86,6 +87,32 @@ export async function currentIdentity(
     identity,
     key: { keyId: current.keyId, mlDsa65: current.mlDsa65, ed25519: current.ed25519 },
   };
+}
+
+/**
+ * Checks that senders can actually encrypt to a KEM public key: one trial encapsulation runs the
+ * FIPS 203 encapsulation-key checks (and X-Wing's X25519 point check). Random bytes of the right
+ * length are refused here rather than at the first sender.
+ * @throws InvalidArgumentError naming the field
+ */
+export async function checkKemKeyUsable(
+  ctx: KeyManagementContext,
+  key: KemPublicKey | undefined,
+  field: string,
+): Promise<KemPublicKey> {
+  const checked = checkKemKey(ctx, key, field);
+  try {
+    await kemEncapsulate(ctx.provider, checked.suite, checked.publicKey);
+  } catch (cause) {
+    throw new InvalidArgumentError(
+      `${field}.public_key is not a usable key for suite ${checked.suite} (encapsulation check failed)`,
+      {
+        field: `${field}.public_key`,
+        cause,
+      },
+    );
+  }
+  return checked;
 }
 
 /**

@@ -51,6 +51,8 @@ export interface IdentityStore {
   get(agentId: string): Promise<IdentityRecord | undefined>;
   /** Every key of the agent, oldest first; empty when unknown. */
   history(agentId: string): Promise<IdentityKeyRecord[]>;
+  /** True when `keyId` is registered for any agent (key ids are globally unique). */
+  keyIdTaken(keyId: string): Promise<boolean>;
   /** One key of the agent by key id, in any state. */
   findKey(agentId: string, keyId: string): Promise<IdentityKeyRecord | undefined>;
   /**

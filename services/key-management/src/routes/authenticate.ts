@@ -46,6 +46,12 @@ export function authenticate(ctx: KeyManagementContext) {
     }
     checkFresh(ctx, claimed.issuedAtMs, 'statement.issued_at_ms');
     const { key } = await currentIdentity(ctx, claimed.agentId);
+    if (claimed.keyId !== key.keyId) {
+      throw new InvalidArgumentError(
+        `statement.key_id must be the current identity key of ${claimed.agentId} (${key.keyId}), got "${claimed.keyId.slice(0, 40)}"`,
+        { field: 'statement.key_id' },
+      );
+    }
     await verifyStatement(
       ctx.provider,
       AuthenticationStatementSchema,

@@ -73,6 +73,14 @@ export function registerIdentity(ctx: KeyManagementContext) {
         field: 'registration.agent_id',
       });
     }
+    if (await ctx.stores.identities.keyIdTaken(key.keyId)) {
+      throw new AlreadyExistsError(
+        `identity key ${key.keyId} is already registered; generate a new key`,
+        {
+          field: 'registration.identity_key.key_id',
+        },
+      );
+    }
 
     const now = ctx.now();
     if (request.enrollmentCredential === '') {

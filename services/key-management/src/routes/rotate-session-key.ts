@@ -18,7 +18,7 @@ import { checkAgentId, verifyStatement } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { callerOf, type KeyManagementContext } from '../context.ts';
 import type { ScheduleNumber } from '../ports/session-key-store.ts';
-import { checkFresh, checkKemKey, currentIdentity } from '../statement-checks.ts';
+import { checkFresh, checkKemKeyUsable, currentIdentity } from '../statement-checks.ts';
 
 const HOUR = 3_600_000;
 
@@ -62,7 +62,7 @@ export function rotateSessionKey(ctx: KeyManagementContext) {
       );
     }
     const peerId = checkAgentId('session_key.peer_id', session.peerId);
-    const kemKey = checkKemKey(ctx, session.key, 'session_key.key');
+    const kemKey = await checkKemKeyUsable(ctx, session.key, 'session_key.key');
     checkFresh(ctx, session.createdAtMs, 'session_key.created_at_ms');
     if (session.schedule < 0 || session.schedule > RotationSchedule.EMERGENCY) {
       throw new InvalidArgumentError(`session_key.schedule must be 0-5, got ${session.schedule}`, {

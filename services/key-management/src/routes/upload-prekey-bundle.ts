@@ -17,7 +17,7 @@ import {
 import { verifyStatement } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { callerOf, type KeyManagementContext } from '../context.ts';
-import { checkKemKey, currentIdentity } from '../statement-checks.ts';
+import { checkKemKeyUsable, currentIdentity } from '../statement-checks.ts';
 
 /** Most one-time prekeys in one upload, and in an agent's pool. */
 export const MAX_ONE_TIME_PER_UPLOAD = 200;
@@ -45,7 +45,7 @@ async function checkPrekey(
       field: `${field}.one_time`,
     });
   }
-  return checkKemKey(ctx, prekey.key, `${field}.key`).keyId;
+  return (await checkKemKeyUsable(ctx, prekey.key, `${field}.key`)).keyId;
 }
 
 export function uploadPrekeyBundle(ctx: KeyManagementContext) {

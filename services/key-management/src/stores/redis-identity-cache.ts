@@ -86,6 +86,11 @@ export class CachedIdentityStore implements IdentityStore {
     );
   }
 
+  /** Not cached: only registration and rotation ask, and they must see the database. */
+  keyIdTaken(keyId: string): Promise<boolean> {
+    return this.#inner.keyIdTaken(keyId);
+  }
+
   findKey(agentId: string, keyId: string): Promise<IdentityKeyRecord | undefined> {
     return this.#cached(
       agentId,

@@ -189,6 +189,13 @@ export class SqlIdentityStore implements IdentityStore {
     return rows.map(toKey);
   }
 
+  async keyIdTaken(keyId: string): Promise<boolean> {
+    const rows = await this.#db.query('SELECT 1 AS taken FROM identity_keys WHERE key_id = $1', [
+      keyId,
+    ]);
+    return rows.length > 0;
+  }
+
   async findKey(agentId: string, keyId: string): Promise<IdentityKeyRecord | undefined> {
     const [row] = await this.#db.query<KeyRow>(
       `SELECT ${KEY_COLUMNS} FROM identity_keys WHERE agent_id = $1 AND key_id = $2`,
