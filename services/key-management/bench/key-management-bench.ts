@@ -18,6 +18,7 @@ import { AgentKeys, KeyManagementClient, MemoryKeyStore } from '@proof-messenger
 import { CompositeSigner, defaultProvider, utf8, verifyComposite } from '@proof-messenger/crypto';
 import { RotationSchedule } from '@proof-messenger/proto';
 import { silentLogger } from '@proof-messenger/rpc';
+import { openPostgresDatabase } from '@proof-messenger/storage';
 import { loadConfig } from '../src/config.ts';
 import { createKeyManagementServer } from '../src/key-management-server.ts';
 
@@ -185,3 +186,8 @@ for (const agent of agents) agent.close();
 operatorClient.close();
 await server.destroy();
 rmSync(dataDir, { recursive: true, force: true });
+if (values.distributed && config.databaseUrl !== undefined) {
+  const db = await openPostgresDatabase({ connectionString: config.databaseUrl });
+  await db.execute(`DROP SCHEMA IF EXISTS ${config.databaseSchema} CASCADE`);
+  await db.close();
+}
