@@ -2,6 +2,8 @@
  * gRPC plumbing shared by every Proof-Messenger service and the SDK: the protobuf-es to grpc-js
  * adapter, the one error-to-status mapper, health, reflection and a server factory.
  */
+
+export { envInteger } from './env-integer.ts';
 export type {
   GrpcServer,
   GrpcServerOptions,
@@ -30,6 +32,8 @@ export type { CallOptions, RequestInit, ResponseOf, UnaryMethodName } from './pr
 export { PromiseClient } from './promise-client.ts';
 export type { ReflectionPackageDefinition } from './reflection.ts';
 export { createReflectionService } from './reflection.ts';
+export type { RunnableService } from './run-service.ts';
+export { runService } from './run-service.ts';
 export type { ErrorLogger } from './status-mapper.ts';
 export {
   fromServiceError,

@@ -23,6 +23,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { envInteger } from '@proof-messenger/rpc';
 
 export interface EnvelopeProcessorConfig {
   readonly host: string;
@@ -49,18 +50,6 @@ export interface EnvelopeProcessorConfig {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(
-      `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
-    );
-  }
-  return value;
-}
 
 function backoff(raw: string | undefined): readonly number[] {
   if (raw === undefined || raw === '') return [1_000, 5_000, 30_000, 120_000];
@@ -100,7 +89,7 @@ export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
   }
   return {
     host: env.PM_GRPC_HOST ?? '127.0.0.1',
-    port: integer(env, 'PM_GRPC_PORT', 50052, 0, 65535),
+    port: envInteger(env, 'PM_GRPC_PORT', 50052, 0, 65535),
     dataDir: env.PM_DATA_DIR ?? './.data',
     natsUrl,
     natsStreamPrefix: env.PM_NATS_STREAM_PREFIX || undefined,
@@ -111,14 +100,14 @@ export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
     serviceCredential: env.PM_SERVICE_CREDENTIAL || undefined,
     authTokenSecret: secret,
     operatorCredentials: env.PM_OPERATOR_CREDENTIALS,
-    maxEnvelopeBytes: integer(env, 'PM_MAX_ENVELOPE_BYTES', 1024 * 1024, 4096, 64 * 1024 * 1024),
-    replayWindowMs: integer(env, 'PM_REPLAY_WINDOW_SECONDS', 300, 1, 86_400) * 1000,
-    defaultTtlMs: integer(env, 'PM_DEFAULT_TTL_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
-    partitions: integer(env, 'PM_QUEUE_PARTITIONS', 16, 1, 1024),
-    ackWaitMs: integer(env, 'PM_ACK_WAIT_MS', 30_000, 100, 3_600_000),
-    maxDeliveries: integer(env, 'PM_MAX_DELIVERIES', 5, 1, 100),
+    maxEnvelopeBytes: envInteger(env, 'PM_MAX_ENVELOPE_BYTES', 1024 * 1024, 4096, 64 * 1024 * 1024),
+    replayWindowMs: envInteger(env, 'PM_REPLAY_WINDOW_SECONDS', 300, 1, 86_400) * 1000,
+    defaultTtlMs: envInteger(env, 'PM_DEFAULT_TTL_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
+    partitions: envInteger(env, 'PM_QUEUE_PARTITIONS', 16, 1, 1024),
+    ackWaitMs: envInteger(env, 'PM_ACK_WAIT_MS', 30_000, 100, 3_600_000),
+    maxDeliveries: envInteger(env, 'PM_MAX_DELIVERIES', 5, 1, 100),
     redeliveryBackoffMs: backoff(env.PM_REDELIVERY_BACKOFF_MS),
-    keyCacheTtlMs: integer(env, 'PM_KEY_CACHE_TTL_MS', 2000, 0, 60_000),
-    verifyWorkers: integer(env, 'PM_VERIFY_WORKERS', availableParallelism(), 0, 64),
+    keyCacheTtlMs: envInteger(env, 'PM_KEY_CACHE_TTL_MS', 2000, 0, 60_000),
+    verifyWorkers: envInteger(env, 'PM_VERIFY_WORKERS', availableParallelism(), 0, 64),
   };
 }

@@ -21,6 +21,7 @@
  * | PM_MAX_REQUEST_BYTES | 1048576 | largest accepted request |
  */
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { envInteger } from '@proof-messenger/rpc';
 
 export interface KeyManagementConfig {
   readonly host: string;
@@ -43,18 +44,6 @@ export interface KeyManagementConfig {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(
-      `${name} must be an integer from ${min} to ${max}, got "${raw}"`,
-    );
-  }
-  return value;
-}
 
 /** Reads the configuration from `env` (process.env by default). */
 export function loadConfig(env: Env = process.env): KeyManagementConfig {
@@ -81,7 +70,7 @@ export function loadConfig(env: Env = process.env): KeyManagementConfig {
   }
   return {
     host: env.PM_GRPC_HOST ?? '127.0.0.1',
-    port: integer(env, 'PM_GRPC_PORT', 50051, 0, 65535),
+    port: envInteger(env, 'PM_GRPC_PORT', 50051, 0, 65535),
     dataDir: env.PM_DATA_DIR ?? './.data',
     databaseUrl,
     databaseSchema: env.PM_DATABASE_SCHEMA || undefined,
@@ -91,11 +80,17 @@ export function loadConfig(env: Env = process.env): KeyManagementConfig {
     operatorCredentials: env.PM_OPERATOR_CREDENTIALS,
     openRegistration,
     sessionGraceMs:
-      integer(env, 'PM_SESSION_GRACE_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600) * 1000,
-    accessTokenTtlMs: integer(env, 'PM_ACCESS_TOKEN_TTL_SECONDS', 600, 10, 86_400) * 1000,
-    identityCacheTtlMs: integer(env, 'PM_IDENTITY_CACHE_TTL_MS', 5000, 0, 60_000),
-    schedulerIntervalMs: integer(env, 'PM_ROTATION_SCHEDULER_INTERVAL_MS', 30_000, 0, 3_600_000),
-    maxRequestBytes: integer(env, 'PM_MAX_REQUEST_BYTES', 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
+      envInteger(env, 'PM_SESSION_GRACE_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600) * 1000,
+    accessTokenTtlMs: envInteger(env, 'PM_ACCESS_TOKEN_TTL_SECONDS', 600, 10, 86_400) * 1000,
+    identityCacheTtlMs: envInteger(env, 'PM_IDENTITY_CACHE_TTL_MS', 5000, 0, 60_000),
+    schedulerIntervalMs: envInteger(env, 'PM_ROTATION_SCHEDULER_INTERVAL_MS', 30_000, 0, 3_600_000),
+    maxRequestBytes: envInteger(
+      env,
+      'PM_MAX_REQUEST_BYTES',
+      1024 * 1024,
+      64 * 1024,
+      64 * 1024 * 1024,
+    ),
     statementWindowMs: 5 * 60_000,
   };
 }
