@@ -101,6 +101,11 @@ export class AgentKeys {
     return this.#options.agentId;
   }
 
+  /** The key store holding this agent's private keys. */
+  get keyStore(): KeyStore {
+    return this.#options.keyStore;
+  }
+
   /** The current identity signer. */
   get signer(): CompositeSigner {
     return this.#credentials.signer;
