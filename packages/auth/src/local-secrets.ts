@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { OperatorCredentials } from './operator-credentials.ts';
 
 function readOrCreate(path: string, create: () => string): string {
@@ -50,4 +50,36 @@ export function loadOrCreateOperatorCredential(path: string): {
   });
   if (entry === '') entry = OperatorCredentials.entryFor('local', credential);
   return { credential, entry };
+}
+
+/** The secrets a service authenticates callers with. */
+export interface ServiceSecrets {
+  readonly tokenSecret: Uint8Array;
+  readonly operators: OperatorCredentials;
+  /** The generated local operator credential, when one was used (embedded mode). */
+  readonly localOperatorCredential: string | undefined;
+}
+
+/**
+ * Resolves a service's secrets: configured values win; otherwise the token secret is read from (or
+ * created in) `dataDir`, and — only when `useLocalOperator` — so is the local operator credential,
+ * which then is the one operator accepted. Without configured operators and without the local one,
+ * no operator is accepted (operator RPCs are refused).
+ */
+export function resolveServiceSecrets(options: {
+  readonly dataDir: string;
+  readonly authTokenSecret: Uint8Array | undefined;
+  readonly operatorCredentials: string | undefined;
+  readonly useLocalOperator: boolean;
+}): ServiceSecrets {
+  const tokenSecret =
+    options.authTokenSecret ?? loadOrCreateTokenSecret(join(options.dataDir, 'auth-token.secret'));
+  const local = options.useLocalOperator
+    ? loadOrCreateOperatorCredential(join(options.dataDir, 'operator.credential'))
+    : undefined;
+  return {
+    tokenSecret,
+    operators: OperatorCredentials.parse(options.operatorCredentials ?? local?.entry ?? ''),
+    localOperatorCredential: local?.credential,
+  };
 }

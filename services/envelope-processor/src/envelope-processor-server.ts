@@ -8,13 +8,7 @@
  * replay guard (see docs/queues.md).
  */
 import { join } from 'node:path';
-import {
-  AccessTokens,
-  CallerAuthenticator,
-  loadOrCreateOperatorCredential,
-  loadOrCreateTokenSecret,
-  OperatorCredentials,
-} from '@proof-messenger/auth';
+import { AccessTokens, CallerAuthenticator, resolveServiceSecrets } from '@proof-messenger/auth';
 import { type CryptoProvider, defaultProvider, WorkerVerifyPool } from '@proof-messenger/crypto';
 import { grpcKeySource, KeyDirectory, type KeySource } from '@proof-messenger/key-directory';
 import { EnvelopeProcessorService } from '@proof-messenger/proto';
@@ -107,25 +101,6 @@ async function openStorage(
   };
 }
 
-function secrets(config: EnvelopeProcessorConfig): {
-  tokenSecret: Uint8Array;
-  operators: OperatorCredentials;
-  serviceCredential: string;
-} {
-  const tokenSecret =
-    config.authTokenSecret ?? loadOrCreateTokenSecret(join(config.dataDir, 'auth-token.secret'));
-  const local =
-    config.serviceCredential === undefined
-      ? loadOrCreateOperatorCredential(join(config.dataDir, 'operator.credential'))
-      : undefined;
-  const operators = OperatorCredentials.parse(config.operatorCredentials ?? local?.entry ?? '');
-  return {
-    tokenSecret,
-    operators,
-    serviceCredential: config.serviceCredential ?? local?.credential ?? '',
-  };
-}
-
 /** Builds the service for `config`; nothing listens until start(). */
 export async function createEnvelopeProcessorServer(
   config: EnvelopeProcessorConfig,
@@ -148,7 +123,14 @@ export async function createEnvelopeProcessorServer(
     backoffMs: config.redeliveryBackoffMs,
   };
   const storage = await openStorage(config, settings);
-  const { tokenSecret, operators, serviceCredential } = secrets(config);
+  const { tokenSecret, operators, localOperatorCredential } = resolveServiceSecrets({
+    dataDir: config.dataDir,
+    authTokenSecret: config.authTokenSecret,
+    operatorCredentials: config.operatorCredentials,
+    // Embedded: read keys with the local operator credential key-management generated.
+    useLocalOperator: config.serviceCredential === undefined,
+  });
+  const serviceCredential = config.serviceCredential ?? localOperatorCredential ?? '';
   const remote =
     overrides.keySource === undefined
       ? grpcKeySource(config.keyManagementAddress, serviceCredential)

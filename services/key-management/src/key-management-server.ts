@@ -7,13 +7,7 @@
  * Distributed mode: PostgreSQL for records, Redis for the identity cache and nonces.
  */
 import { join } from 'node:path';
-import {
-  AccessTokens,
-  CallerAuthenticator,
-  loadOrCreateOperatorCredential,
-  loadOrCreateTokenSecret,
-  OperatorCredentials,
-} from '@proof-messenger/auth';
+import { AccessTokens, CallerAuthenticator, resolveServiceSecrets } from '@proof-messenger/auth';
 import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
 import { KeyManagementService } from '@proof-messenger/proto';
 import { createGrpcServer, jsonLogger } from '@proof-messenger/rpc';
@@ -93,23 +87,6 @@ async function openStores(config: KeyManagementConfig): Promise<OpenedStores> {
   };
 }
 
-function loadSecrets(config: KeyManagementConfig): {
-  tokenSecret: Uint8Array;
-  operators: OperatorCredentials;
-} {
-  const tokenSecret =
-    config.authTokenSecret ?? loadOrCreateTokenSecret(join(config.dataDir, 'auth-token.secret'));
-  if (config.operatorCredentials !== undefined) {
-    return { tokenSecret, operators: OperatorCredentials.parse(config.operatorCredentials) };
-  }
-  if (config.databaseUrl !== undefined) {
-    // Distributed deployments name their operators explicitly; none means operator RPCs are refused.
-    return { tokenSecret, operators: OperatorCredentials.parse('') };
-  }
-  const local = loadOrCreateOperatorCredential(join(config.dataDir, 'operator.credential'));
-  return { tokenSecret, operators: OperatorCredentials.parse(local.entry) };
-}
-
 /** Builds the service for `config`; nothing listens until start(). */
 export async function createKeyManagementServer(
   config: KeyManagementConfig,
@@ -118,7 +95,13 @@ export async function createKeyManagementServer(
   const log = overrides.log ?? jsonLogger('key-management');
   const now = overrides.now ?? Date.now;
   const opened = await openStores(config);
-  const { tokenSecret, operators } = loadSecrets(config);
+  const { tokenSecret, operators } = resolveServiceSecrets({
+    dataDir: config.dataDir,
+    authTokenSecret: config.authTokenSecret,
+    operatorCredentials: config.operatorCredentials,
+    // Distributed deployments name their operators explicitly; embedded generates a local one.
+    useLocalOperator: config.operatorCredentials === undefined && config.databaseUrl === undefined,
+  });
   const tokens = new AccessTokens(tokenSecret);
   const { stores } = opened;
   const authenticator = new CallerAuthenticator({
