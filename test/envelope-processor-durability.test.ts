@@ -172,12 +172,7 @@ describe.skipIf(skipReason !== '')('envelope processor durability under faults',
       PM_NATS_SUBJECT_PREFIX: `pmt_fault_${unique}`,
       DATABASE_URL: postgresUrl(),
       PM_DATABASE_SCHEMA: schema,
-      PM_KEY_MANAGEMENT_ADDRESS: kms.address,
-      PM_SERVICE_CREDENTIAL: kms.operatorCredential,
-      PM_AUTH_TOKEN_SECRET: Buffer.from(kms.config.authTokenSecret ?? new Uint8Array()).toString(
-        'base64',
-      ),
-      PM_OPERATOR_CREDENTIALS: kms.config.operatorCredentials ?? '',
+      ...kms.peerEnv(),
       PM_QUEUE_PARTITIONS: '4',
       PM_ACK_WAIT_MS: '10000',
     });

@@ -115,12 +115,7 @@ describe.each(modes)('envelope processor (%s)', (mode) => {
         : {}),
       PM_GRPC_PORT: '0',
       PM_DATA_DIR: dataDir,
-      PM_KEY_MANAGEMENT_ADDRESS: kms.address,
-      PM_SERVICE_CREDENTIAL: kms.operatorCredential,
-      PM_AUTH_TOKEN_SECRET: Buffer.from(kms.config.authTokenSecret ?? new Uint8Array()).toString(
-        'base64',
-      ),
-      PM_OPERATOR_CREDENTIALS: kms.config.operatorCredentials ?? '',
+      ...kms.peerEnv(),
       PM_MAX_ENVELOPE_BYTES: String(64 * 1024),
       PM_KEY_CACHE_TTL_MS: '0',
       PM_ACK_WAIT_MS: '400',

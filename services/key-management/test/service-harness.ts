@@ -40,6 +40,11 @@ export interface Harness {
   startInstance(): Promise<{ server: KeyManagementServer; address: string }>;
   readonly server: KeyManagementServer;
   readonly address: string;
+  /**
+   * The settings another service needs to work with this key-management: where it is, the
+   * credential to read keys with, and the shared token secret and operator credentials.
+   */
+  peerEnv(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -87,6 +92,12 @@ export async function startHarness(mode: Mode, env: Record<string, string> = {})
     startInstance,
     server: first.server,
     address: first.address,
+    peerEnv: () => ({
+      PM_KEY_MANAGEMENT_ADDRESS: first.address,
+      PM_SERVICE_CREDENTIAL: operator.credential,
+      PM_AUTH_TOKEN_SECRET: base.PM_AUTH_TOKEN_SECRET ?? '',
+      PM_OPERATOR_CREDENTIALS: operator.entry,
+    }),
     async close() {
       for (const server of instances) await server.destroy();
       rmSync(dataDir, { recursive: true, force: true });
