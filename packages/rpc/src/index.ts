@@ -34,6 +34,8 @@ export type { ReflectionPackageDefinition } from './reflection.ts';
 export { createReflectionService } from './reflection.ts';
 export type { RunnableService } from './run-service.ts';
 export { runService } from './run-service.ts';
+export type { ModuleHost, ModuleHostOptions, ServiceModule } from './service-module.ts';
+export { hostModules } from './service-module.ts';
 export type { ErrorLogger } from './status-mapper.ts';
 export {
   fromServiceError,

@@ -1,0 +1,193 @@
+/**
+ * The envelope processor as a service module (see `ServiceModule` in @proof-messenger/rpc): its
+ * context (queue, replay guard, key directory, authenticator, policy) and gRPC registration, with
+ * housekeeping and the readiness probe as background work. `envelope-processor-server.ts` serves
+ * it alone; the embedded platform serves it next to the other services on one port.
+ *
+ * Embedded: queue and replay guard in one node:sqlite file in PM_DATA_DIR; secrets shared with
+ * key-management through the same data folder. Distributed: NATS JetStream queue, PostgreSQL
+ * replay guard (see docs/queues.md).
+ */
+import { join } from 'node:path';
+import { AccessTokens, CallerAuthenticator, resolveServiceSecrets } from '@proof-messenger/auth';
+import { type CryptoProvider, defaultProvider, WorkerVerifyPool } from '@proof-messenger/crypto';
+import { grpcKeySource, KeyDirectory, type KeySource } from '@proof-messenger/key-directory';
+import { EnvelopeProcessorService } from '@proof-messenger/proto';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  type MessageQueue,
+  type QueueSettings,
+  SqliteMessageQueue,
+} from '@proof-messenger/queue';
+import { jsonLogger, type Logger, type ServiceModule } from '@proof-messenger/rpc';
+import {
+  migrate,
+  openPostgresDatabase,
+  openSqliteDatabase,
+  type SqlDatabase,
+} from '@proof-messenger/storage';
+import type { EnvelopeProcessorConfig } from './config.ts';
+import type { EnvelopeProcessorContext } from './context.ts';
+import { DefaultSendPolicy } from './default-send-policy.ts';
+import { envelopeProcessorImplementation } from './envelope-processor-service.ts';
+import { Housekeeping } from './housekeeping.ts';
+import type { SendPolicy } from './ports/send-policy.ts';
+import { Readiness } from './readiness.ts';
+import { envelopeProcessorMigrations } from './stores/envelope-processor-migrations.ts';
+import { SqlReplayGuard } from './stores/sql-replay-guard.ts';
+
+/** What tests may replace. */
+export interface EnvelopeProcessorOverrides {
+  readonly provider?: CryptoProvider;
+  readonly now?: () => number;
+  readonly log?: Logger;
+  /** Where identity keys come from (default: key-management over gRPC). */
+  readonly keySource?: KeySource;
+  readonly policy?: SendPolicy;
+  /** How often housekeeping runs (default 5 s; 0 = never, tests call runOnce). */
+  readonly housekeepingIntervalMs?: number;
+  /** How often dependencies are probed for readiness (default 2 s). */
+  readonly readinessIntervalMs?: number;
+}
+
+/** The envelope processor, ready to be served. */
+export interface EnvelopeProcessorModule extends ServiceModule {
+  readonly context: EnvelopeProcessorContext;
+  readonly housekeeping: Housekeeping;
+  /** Set once started: the dependency probe that drives health. */
+  readonly readiness: Readiness | undefined;
+}
+
+interface Storage {
+  readonly queue: MessageQueue;
+  readonly db: SqlDatabase;
+  close(): Promise<void>;
+}
+
+async function openStorage(
+  config: EnvelopeProcessorConfig,
+  settings: QueueSettings,
+): Promise<Storage> {
+  if (config.natsUrl === undefined || config.databaseUrl === undefined) {
+    const db = await openSqliteDatabase(join(config.dataDir, 'envelope-processor.sqlite'));
+    await migrate(db, envelopeProcessorMigrations);
+    const queue = await SqliteMessageQueue.open(db, { settings });
+    return {
+      queue,
+      db,
+      close: async () => {
+        await queue.close();
+        await db.close();
+      },
+    };
+  }
+  const { openJetStreamQueue } = await import('./jetstream-queue.ts');
+  const db = await openPostgresDatabase({
+    connectionString: config.databaseUrl,
+    schema: config.databaseSchema,
+  });
+  await migrate(db, envelopeProcessorMigrations);
+  const jetstream = await openJetStreamQueue(config.natsUrl, {
+    settings,
+    streamPrefix: config.natsStreamPrefix,
+    subjectPrefix: config.natsSubjectPrefix,
+  });
+  return {
+    queue: jetstream.queue,
+    db,
+    close: async () => {
+      await jetstream.close();
+      await db.close();
+    },
+  };
+}
+
+/** Builds the envelope processor for `config` (storage opened and migrated); nothing is served yet. */
+export async function createEnvelopeProcessorModule(
+  config: EnvelopeProcessorConfig,
+  overrides: EnvelopeProcessorOverrides = {},
+): Promise<EnvelopeProcessorModule> {
+  const log = overrides.log ?? jsonLogger('envelope-processor');
+  const now = overrides.now ?? Date.now;
+  const baseProvider = overrides.provider ?? defaultProvider();
+  // ML-DSA verification with a context blocks the calling thread in node:crypto: verify in workers.
+  const pool =
+    baseProvider.name === 'native' && config.verifyWorkers > 0
+      ? new WorkerVerifyPool(config.verifyWorkers)
+      : undefined;
+  const provider = pool?.wrap(baseProvider) ?? baseProvider;
+  const settings: QueueSettings = {
+    ...DEFAULT_QUEUE_SETTINGS,
+    partitions: config.partitions,
+    ackWaitMs: config.ackWaitMs,
+    maxDeliveries: config.maxDeliveries,
+    backoffMs: config.redeliveryBackoffMs,
+  };
+  const storage = await openStorage(config, settings);
+  const { tokenSecret, operators, localOperatorCredential } = resolveServiceSecrets({
+    dataDir: config.dataDir,
+    authTokenSecret: config.authTokenSecret,
+    operatorCredentials: config.operatorCredentials,
+    // Embedded: read keys with the local operator credential key-management generated.
+    useLocalOperator: config.serviceCredential === undefined,
+  });
+  const serviceCredential = config.serviceCredential ?? localOperatorCredential ?? '';
+  const remote =
+    overrides.keySource === undefined
+      ? grpcKeySource(config.keyManagementAddress, serviceCredential)
+      : undefined;
+  const directory = new KeyDirectory({
+    provider,
+    source: overrides.keySource ?? (remote?.source as KeySource),
+    ttlMs: config.keyCacheTtlMs,
+    now,
+  });
+  const authenticator = new CallerAuthenticator({
+    tokens: new AccessTokens(tokenSecret),
+    operators,
+    now,
+    isKeyActive: (agentId, keyId) => directory.isKeyActive(agentId, keyId),
+  });
+  const context: EnvelopeProcessorContext = {
+    config,
+    provider,
+    queue: storage.queue,
+    replay: new SqlReplayGuard(storage.db),
+    policy: overrides.policy ?? new DefaultSendPolicy(directory),
+    directory,
+    authenticator,
+    log,
+    now,
+  };
+  const housekeeping = new Housekeeping(context, overrides.housekeepingIntervalMs ?? 5000);
+  let readiness: Readiness | undefined;
+  return {
+    name: 'envelope-processor',
+    context,
+    housekeeping,
+    get readiness() {
+      return readiness;
+    },
+    services: [
+      {
+        service: EnvelopeProcessorService,
+        implementation: envelopeProcessorImplementation(context),
+      },
+    ],
+    // Room for the envelope plus framing; the handler answers RESOURCE_EXHAUSTED with the exact limit.
+    maxReceiveMessageBytes: config.maxEnvelopeBytes + 64 * 1024,
+    async start(health) {
+      readiness = new Readiness(health, storage.db, storage.queue, log);
+      await readiness.probe();
+      readiness.start(overrides.readinessIntervalMs ?? 2000);
+      housekeeping.start();
+    },
+    async close() {
+      readiness?.stop();
+      await housekeeping.stop();
+      remote?.close();
+      await storage.close();
+      await pool?.close();
+    },
+  };
+}
