@@ -3,11 +3,13 @@ export { JetStreamMessageQueue } from './jetstream-message-queue.ts';
 export type {
   EnqueueResult,
   MessageQueue,
+  PriorityCounts,
   QueueDelivery,
   QueueEvent,
   QueueMessage,
   QueuePriority,
   QueueSettings,
+  QueueStats,
   ReceiveOptions,
 } from './message-queue.ts';
 export { DEFAULT_QUEUE_SETTINGS } from './message-queue.ts';

@@ -67,10 +67,12 @@ import {
 import { pullNoWait } from './internal/jetstream-pull.ts';
 import {
   apiErrorCode,
+  CONSUMER_NOT_FOUND,
   mapNatsError,
   STREAM_NOT_FOUND,
   WRONG_LAST_SEQUENCE,
 } from './internal/nats-errors.ts';
+import { priorityName, zeroCounts } from './internal/priority-counts.ts';
 import {
   checkDelay,
   checkDeliveryId,
@@ -88,7 +90,9 @@ import {
   type QueueDelivery,
   type QueueEvent,
   type QueueMessage,
+  type QueuePriority,
   type QueueSettings,
+  type QueueStats,
   type ReceiveOptions,
 } from './message-queue.ts';
 import { partitionOf } from './partition-of.ts';
@@ -698,6 +702,65 @@ export class JetStreamMessageQueue implements MessageQueue {
       }
     } catch (err) {
       throw mapNatsError(err);
+    }
+  }
+
+  /**
+   * Stored messages per priority come from the stream's subject counts (the priority is a subject
+   * token); the never-delivered ones are the priority consumer's `num_pending` (all of them while
+   * the consumer does not exist); the rest are in flight. Dead letters are the recipient's subject
+   * count in the dead-letter stream.
+   */
+  async stats(recipientId: string): Promise<QueueStats> {
+    this.#checkOpen();
+    checkRecipientId(recipientId);
+    const { names, settings } = this.#cfg;
+    const partition = partitionOf(recipientId, settings.partitions);
+    const rtoken = recipientToken(recipientId);
+    const stream = queueStream(names, partition);
+    try {
+      const [info, dead] = await Promise.all([
+        this.#jsm.streams.info(stream, {
+          subjects_filter: recipientSubjects(names, partition, rtoken),
+        }),
+        this.#jsm.streams.info(deadLetterStream(names), {
+          subjects_filter: deadLetterSubject(names, partition, rtoken),
+        }),
+      ]);
+      const stored = new Map<QueuePriority, number>();
+      for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
+        const priority = Number(subject.split('.').at(-2)) as QueuePriority;
+        stored.set(priority, (stored.get(priority) ?? 0) + n);
+      }
+      const ready = zeroCounts();
+      let inFlight = 0;
+      for (const [priority, count] of stored) {
+        const undelivered = Math.min(
+          count,
+          await this.#undelivered(stream, rtoken, priority, count),
+        );
+        ready[priorityName(priority)] += undelivered;
+        inFlight += count - undelivered;
+      }
+      const deadLettered = Object.values(dead.state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
+      return { ready, inFlight, deadLettered };
+    } catch (err) {
+      throw mapNatsError(err);
+    }
+  }
+
+  /** Messages the recipient's consumer for `priority` has not delivered yet. */
+  async #undelivered(
+    stream: string,
+    rtoken: string,
+    priority: QueuePriority,
+    stored: number,
+  ): Promise<number> {
+    try {
+      return (await this.#jsm.consumers.info(stream, consumerName(rtoken, priority))).num_pending;
+    } catch (err) {
+      if (apiErrorCode(err) === CONSUMER_NOT_FOUND) return stored;
+      throw err;
     }
   }
 

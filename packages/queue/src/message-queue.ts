@@ -89,6 +89,28 @@ export interface QueueSettings {
   readonly backoffMs: readonly number[];
 }
 
+/** A count per priority. */
+export interface PriorityCounts {
+  readonly low: number;
+  readonly normal: number;
+  readonly high: number;
+  readonly critical: number;
+}
+
+/**
+ * The state of one recipient's queue (for `stats`). Every stored message is either ready or in
+ * flight, so `ready` summed plus `inFlight` equals `depth`. Messages past their TTL that the queue
+ * has not removed yet are still counted (the adapters find them on receive or in collectExpired).
+ */
+export interface QueueStats {
+  /** Stored messages never delivered yet, by priority. */
+  readonly ready: PriorityCounts;
+  /** Delivered at least once and not acknowledged: under a lease, or waiting for redelivery. */
+  readonly inFlight: number;
+  /** Messages in the dead-letter store. */
+  readonly deadLettered: number;
+}
+
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   partitions: 16,
   ackWaitMs: 30_000,
@@ -133,5 +155,7 @@ export interface MessageQueue {
   depth(recipientId: string): Promise<number>;
   /** Messages in the dead-letter store for a recipient. */
   deadLetters(recipientId: string, limit: number): Promise<QueueMessage[]>;
+  /** Counts of a recipient's queue: ready by priority, in flight, dead-lettered. */
+  stats(recipientId: string): Promise<QueueStats>;
   close(): Promise<void>;
 }

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { UnavailableError } from '@proof-messenger/errors';
 import { migrate, type SqlDatabase } from '@proof-messenger/storage';
 import { deliveryNotFound } from './internal/delivery-not-found.ts';
+import { priorityName, zeroCounts } from './internal/priority-counts.ts';
 import {
   checkDelay,
   checkDeliveryId,
@@ -38,6 +39,7 @@ import {
   type QueueMessage,
   type QueuePriority,
   type QueueSettings,
+  type QueueStats,
   type ReceiveOptions,
 } from './message-queue.ts';
 import { partitionOf } from './partition-of.ts';
@@ -376,6 +378,27 @@ export class SqliteMessageQueue implements MessageQueue {
       [recipientId, Math.max(0, Math.floor(limit))],
     );
     return rows.map(toMessage);
+  }
+
+  async stats(recipientId: string): Promise<QueueStats> {
+    this.#checkOpen();
+    checkRecipientId(recipientId);
+    const rows = await this.#db.query<{ priority: number; delivered: number; n: number }>(
+      `SELECT priority, delivery_count > 0 AS delivered, COUNT(*) AS n FROM queue_messages
+       WHERE recipient_id = $1 GROUP BY priority, delivered`,
+      [recipientId],
+    );
+    const [dead] = await this.#db.query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM queue_dead_letters WHERE recipient_id = $1',
+      [recipientId],
+    );
+    const ready = zeroCounts();
+    let inFlight = 0;
+    for (const row of rows) {
+      if (Number(row.delivered) === 0) ready[priorityName(row.priority)] += Number(row.n);
+      else inFlight += Number(row.n);
+    }
+    return { ready, inFlight, deadLettered: Number(dead?.n ?? 0) };
   }
 
   async close(): Promise<void> {

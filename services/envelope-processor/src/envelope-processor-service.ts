@@ -3,6 +3,7 @@ import type { EnvelopeProcessorService } from '@proof-messenger/proto';
 import type { ServiceImplementation } from '@proof-messenger/rpc';
 import type { EnvelopeProcessorContext } from './context.ts';
 import { acknowledge } from './routes/acknowledge.ts';
+import { getQueueState } from './routes/get-queue-state.ts';
 import { nack } from './routes/nack.ts';
 import { pollMessages } from './routes/poll-messages.ts';
 import { receiveMessages } from './routes/receive-messages.ts';
@@ -20,5 +21,6 @@ export function envelopeProcessorImplementation(
     acknowledge: acknowledge(ctx),
     nack: nack(ctx),
     verifyEnvelope: verifyEnvelope(ctx),
+    getQueueState: getQueueState(ctx),
   };
 }

@@ -33,6 +33,7 @@ import {
   signStatement,
   verifyStatement,
 } from '@proof-messenger/protocol';
+import { partitionOf } from '@proof-messenger/queue';
 import { deleteStreams, natsUrl, requireNats } from '@proof-messenger/queue/testing';
 import {
   PromiseClient,
@@ -493,4 +494,56 @@ describe.each(modes)('envelope processor (%s)', (mode) => {
       sent.messageId,
     ]);
   }, 60_000);
+
+  it('reports queue state to the agent itself and to operators, and refuses everyone else', async () => {
+    const sender = await agent('qs-sender');
+    const owner = await agent('qs-owner');
+    await sender.call('sendMessage', {
+      envelope: await send(sender, 'qs-owner', 'urgent', { priority: Priority.HIGH }),
+    });
+    await sender.call('sendMessage', { envelope: await send(sender, 'qs-owner', 'routine') });
+    const partition = partitionOf('qs-owner', ep.context.config.partitions);
+    expect(await owner.call('getQueueState', {})).toMatchObject({
+      agentId: 'qs-owner',
+      partition,
+      ready: { low: 0, normal: 1, high: 1, critical: 0 },
+      inFlight: 0,
+      deadLettered: 0,
+    });
+    const [leased] = (await owner.call('pollMessages', { maxMessages: 1, waitMs: 0 })).deliveries;
+    expect(leased?.deliveryCount).toBe(1);
+    const expected = {
+      agentId: 'qs-owner',
+      partition,
+      ready: { low: 0, normal: 1, high: 0, critical: 0 },
+      inFlight: 1,
+      deadLettered: 0,
+    };
+    expect(await owner.call('getQueueState', { agentId: 'qs-owner' })).toMatchObject(expected);
+    const operator = { metadata: { authorization: `Operator ${kms.operatorCredential}` } };
+    expect(await client.call('getQueueState', { agentId: 'qs-owner' }, operator)).toMatchObject(
+      expected,
+    );
+
+    const nosy = await failure(sender.call('getQueueState', { agentId: 'qs-owner' }));
+    expect(nosy.code).toBe(Code.PERMISSION_DENIED);
+    expect(nosy.message).toBe(
+      'qs-sender may not read the queue of qs-owner: only agent qs-owner itself or an operator may',
+    );
+    const anonymous = await failure(client.call('getQueueState', { agentId: 'qs-owner' }));
+    expect(anonymous.code).toBe(Code.UNAUTHENTICATED);
+    const noId = await failure(client.call('getQueueState', {}, operator));
+    expect(noId.code).toBe(Code.INVALID_ARGUMENT);
+    expect(noId.message).toBe(
+      'agent_id is required for an operator: name the agent whose queue to report',
+    );
+    const badId = await failure(client.call('getQueueState', { agentId: 'Not An Id' }, operator));
+    expect(badId.code).toBe(Code.INVALID_ARGUMENT);
+    expect(badId.message).toBe(
+      `agent_id must be 1-128 characters of a-z, 0-9, '.', '_', ':' or '-' starting with a letter or digit, got "Not An Id"`,
+    );
+    const unknown = await failure(client.call('getQueueState', { agentId: 'qs-nobody' }, operator));
+    expect(unknown.code).toBe(Code.NOT_FOUND);
+    expect(unknown.message).toBe('agent qs-nobody is not registered and has nothing queued');
+  });
 });

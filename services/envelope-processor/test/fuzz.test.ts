@@ -721,6 +721,7 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
       acknowledge: epm('acknowledge', { deliveryId: 'd'.repeat(24) }),
       nack: epm('nack', { deliveryId: 'd'.repeat(24), delayMs: 10 }),
       verifyEnvelope: epm('verifyEnvelope', { envelope: envelopeA }),
+      getQueueState: epm('getQueueState', { agentId: 'alice' }),
     };
   }
 
@@ -735,6 +736,7 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
     'pollMessages',
     'receiveMessages',
     'verifyEnvelope',
+    'getQueueState',
   ]);
   /** Methods a caller reaches without authorization (how it gets an identity and a token). */
   const ANONYMOUS = new Set(['authenticate', 'registerIdentity']);
@@ -825,7 +827,7 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
         await fuzzRawMethod(service.typeName, client, method, sample);
       }
     }
-    // Every method was fuzzed: 13 + 6.
+    // Every method was fuzzed: 13 + 7.
     expect(Object.keys(sampleOf)).toHaveLength(
       KeyManagementService.methods.length + EnvelopeProcessorService.methods.length,
     );

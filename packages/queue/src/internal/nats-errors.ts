@@ -17,6 +17,9 @@ export function apiErrorCode(err: unknown): number | undefined {
   return err instanceof JetStreamApiError ? err.code : undefined;
 }
 
+/** JetStream API error code of a missing consumer. */
+export const CONSUMER_NOT_FOUND = 10014;
+
 /** JetStream API error code of a missing stream. */
 export const STREAM_NOT_FOUND = 10059;
 

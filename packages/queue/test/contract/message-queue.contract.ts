@@ -283,6 +283,11 @@ export function describeMessageQueueContract(name: string, factory: QueueFactory
         expect(events[0]?.message).toEqual(m);
         expect(await queue.deadLetters(r, 10)).toEqual([m]);
         expect(await queue.depth(r)).toBe(0);
+        expect(await queue.stats(r)).toEqual({
+          ready: { low: 0, normal: 0, high: 0, critical: 0 },
+          inFlight: 0,
+          deadLettered: 1,
+        });
         expect(await queue.receive(r, { max: 1, waitMs: 0 }, clock.now())).toEqual({
           deliveries: [],
           events: [],
@@ -380,6 +385,51 @@ export function describeMessageQueueContract(name: string, factory: QueueFactory
         expect(await queue.depth(r)).toBe(3);
         await queue.ack(r, got.deliveries[0]?.deliveryId ?? '', clock.now());
         expect(await queue.depth(r)).toBe(2);
+      });
+    });
+
+    it('reports stats: ready by priority, in flight until acked (nacked included), per recipient', async () => {
+      await withQueue(CALM_SETTINGS, async ({ queue, clock }) => {
+        const r = uniqueId('stats');
+        const other = uniqueId('stats-other');
+        const empty = { ready: { low: 0, normal: 0, high: 0, critical: 0 }, inFlight: 0 };
+        expect(await queue.stats(r)).toEqual({ ...empty, deadLettered: 0 });
+        const sent: Array<[string, QueuePriority]> = [
+          ['n1', 2],
+          ['n2', 2],
+          ['l1', 1],
+          ['c1', 4],
+        ];
+        for (const [id, priority] of sent) {
+          await queue.enqueue(message(r, id, priority, clock.now() + HOUR), clock.now());
+        }
+        await queue.enqueue(message(other, 'x', 3, clock.now() + HOUR), clock.now());
+        expect(await queue.stats(r)).toEqual({
+          ready: { low: 1, normal: 2, high: 0, critical: 1 },
+          inFlight: 0,
+          deadLettered: 0,
+        });
+
+        const got = await queue.receive(r, { max: 2, waitMs: 0 }, clock.now());
+        expect(ids(got.deliveries)).toEqual(['c1', 'n1']);
+        expect(await queue.stats(r)).toEqual({
+          ready: { low: 1, normal: 1, high: 0, critical: 0 },
+          inFlight: 2,
+          deadLettered: 0,
+        });
+        const [critical, normal] = got.deliveries;
+        await queue.ack(r, critical?.deliveryId ?? '', clock.now());
+        await queue.nack(r, normal?.deliveryId ?? '', 60_000, clock.now());
+        expect(await queue.stats(r)).toEqual({
+          ready: { low: 1, normal: 1, high: 0, critical: 0 },
+          inFlight: 1,
+          deadLettered: 0,
+        });
+        expect(await queue.stats(other)).toEqual({
+          ready: { low: 0, normal: 0, high: 1, critical: 0 },
+          inFlight: 0,
+          deadLettered: 0,
+        });
       });
     });
 

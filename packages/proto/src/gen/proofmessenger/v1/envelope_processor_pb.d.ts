@@ -463,6 +463,118 @@ export declare type VerifyEnvelopeResponse = Message<"proofmessenger.v1.VerifyEn
 export declare const VerifyEnvelopeResponseSchema: GenMessage<VerifyEnvelopeResponse>;
 
 /**
+ * GetQueueState input.
+ *
+ * @generated from message proofmessenger.v1.GetQueueStateRequest
+ */
+export declare type GetQueueStateRequest = Message<"proofmessenger.v1.GetQueueStateRequest"> & {
+  /**
+   * The agent whose queue to report; empty means the calling agent's own.
+   *
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message proofmessenger.v1.GetQueueStateRequest.
+ * Use `create(GetQueueStateRequestSchema)` to create a new message.
+ */
+export declare const GetQueueStateRequestSchema: GenMessage<GetQueueStateRequest>;
+
+/**
+ * Messages of one queue per priority.
+ *
+ * @generated from message proofmessenger.v1.PriorityCounts
+ */
+export declare type PriorityCounts = Message<"proofmessenger.v1.PriorityCounts"> & {
+  /**
+   * PRIORITY_LOW messages.
+   *
+   * @generated from field: uint32 low = 1;
+   */
+  low: number;
+
+  /**
+   * PRIORITY_NORMAL (and unspecified) messages.
+   *
+   * @generated from field: uint32 normal = 2;
+   */
+  normal: number;
+
+  /**
+   * PRIORITY_HIGH messages.
+   *
+   * @generated from field: uint32 high = 3;
+   */
+  high: number;
+
+  /**
+   * PRIORITY_CRITICAL messages.
+   *
+   * @generated from field: uint32 critical = 4;
+   */
+  critical: number;
+};
+
+/**
+ * Describes the message proofmessenger.v1.PriorityCounts.
+ * Use `create(PriorityCountsSchema)` to create a new message.
+ */
+export declare const PriorityCountsSchema: GenMessage<PriorityCounts>;
+
+/**
+ * GetQueueState result. Messages past their time to live that the queue has
+ * not yet removed may still be counted.
+ *
+ * @generated from message proofmessenger.v1.GetQueueStateResponse
+ */
+export declare type GetQueueStateResponse = Message<"proofmessenger.v1.GetQueueStateResponse"> & {
+  /**
+   * The agent whose queue this is.
+   *
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * The queue partition the agent's messages are routed to.
+   *
+   * @generated from field: uint32 partition = 2;
+   */
+  partition: number;
+
+  /**
+   * Stored messages not delivered yet, by priority.
+   *
+   * @generated from field: proofmessenger.v1.PriorityCounts ready = 3;
+   */
+  ready?: PriorityCounts | undefined;
+
+  /**
+   * Messages delivered at least once and not acknowledged yet: under a lease,
+   * or waiting for their redelivery.
+   *
+   * @generated from field: uint32 in_flight = 4;
+   */
+  inFlight: number;
+
+  /**
+   * Messages moved to the dead letters after too many unacknowledged
+   * deliveries (kept for inspection).
+   *
+   * @generated from field: uint32 dead_lettered = 5;
+   */
+  deadLettered: number;
+};
+
+/**
+ * Describes the message proofmessenger.v1.GetQueueStateResponse.
+ * Use `create(GetQueueStateResponseSchema)` to create a new message.
+ */
+export declare const GetQueueStateResponseSchema: GenMessage<GetQueueStateResponse>;
+
+/**
  * What a notice reports.
  *
  * @generated from enum proofmessenger.v1.NoticeKind
@@ -571,6 +683,18 @@ export declare const EnvelopeProcessorService: GenService<{
     methodKind: "unary";
     input: typeof VerifyEnvelopeRequestSchema;
     output: typeof VerifyEnvelopeResponseSchema;
+  },
+  /**
+   * Reports the state of an agent's queue: messages waiting by priority,
+   * delivered but unacknowledged, dead-lettered. An agent may read only its
+   * own queue; operators may read any.
+   *
+   * @generated from rpc proofmessenger.v1.EnvelopeProcessorService.GetQueueState
+   */
+  getQueueState: {
+    methodKind: "unary";
+    input: typeof GetQueueStateRequestSchema;
+    output: typeof GetQueueStateResponseSchema;
   },
 }>;
 
