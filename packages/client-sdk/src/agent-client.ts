@@ -59,15 +59,17 @@ import {
 } from '@proof-messenger/protocol';
 import {
   type CallOptions,
-  PromiseClient,
   type RequestInit,
   type ResponseOf,
+  type RpcTransport,
+  ServiceClient,
   type UnaryMethodName,
 } from '@proof-messenger/rpc';
 import type { AgentKeys } from './agent-keys.ts';
 import type { DeliveryNotice, InboundItem, InvalidDelivery, ReceivedMessage } from './inbound.ts';
 import { keyValidAt } from './internal/key-at.ts';
 import { RecentIds } from './internal/recent-ids.ts';
+import { transportOf } from './internal/transport-of.ts';
 import type { KeyStore } from './key-store.ts';
 import { RequestAbortedError, RequestTimeoutError } from './request-errors.ts';
 
@@ -99,14 +101,18 @@ export interface AgentClientOptions {
    * default: the one `keys` was opened with.
    */
   readonly keyStore?: KeyStore;
-  /** `host:port` of the envelope processor. */
-  readonly address: string;
+  /** `host:port` of the envelope processor, or the URL of a gRPC-web gateway. */
+  readonly address?: string;
+  /** The transport to the envelope processor instead of `address` (stays the caller's to close). */
+  readonly transport?: RpcTransport;
   readonly provider?: CryptoProvider;
   readonly now?: () => number;
   /** Told about deliveries that failed verification; they are acknowledged and never yielded. */
   readonly onInvalid?: (invalid: InvalidDelivery) => void;
   readonly retry?: RetryPolicy;
   readonly duplicateWindow?: DuplicateWindow;
+  /** `close()` also closes `keys` (stops its maintenance and its connection). Default false. */
+  readonly ownsKeys?: boolean;
 }
 
 export interface SendOptions {
@@ -183,8 +189,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** The messaging client of one agent. */
 export class AgentClient {
   readonly #keys: AgentKeys;
+  readonly #ownsKeys: boolean;
   readonly #keyStore: KeyStore;
-  readonly #rpc: PromiseClient<Service>;
+  readonly #rpc: ServiceClient<Service>;
+  readonly #ownsTransport: boolean;
   readonly #provider: CryptoProvider;
   readonly #now: () => number;
   readonly #onInvalid: (invalid: InvalidDelivery) => void;
@@ -205,8 +213,11 @@ export class AgentClient {
 
   private constructor(options: AgentClientOptions) {
     this.#keys = options.keys;
+    this.#ownsKeys = options.ownsKeys ?? false;
     this.#keyStore = options.keyStore ?? options.keys.keyStore;
-    this.#rpc = new PromiseClient(EnvelopeProcessorService, options.address);
+    const { transport, owned } = transportOf(options);
+    this.#rpc = new ServiceClient(EnvelopeProcessorService, transport);
+    this.#ownsTransport = owned;
     this.#provider = options.provider ?? defaultProvider();
     this.#now = options.now ?? Date.now;
     this.#onInvalid = options.onInvalid ?? (() => {});
@@ -383,9 +394,10 @@ export class AgentClient {
     });
   }
 
-  /** Closes the connection to the envelope processor (not the keys). */
+  /** Closes the connection to the envelope processor, and the keys when the client owns them. */
   close(): void {
-    this.#rpc.close();
+    if (this.#ownsTransport) this.#rpc.close();
+    if (this.#ownsKeys) this.#keys.close();
   }
 
   // --- sending ---------------------------------------------------------------------------------

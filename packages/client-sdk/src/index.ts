@@ -9,6 +9,8 @@ export type {
 } from './agent-client.ts';
 export { AgentClient } from './agent-client.ts';
 export type { AgentKeysOptions, PrekeyPolicy } from './agent-keys.ts';
+export type { ConnectAgentOptions } from './connect-agent.ts';
+export { connectAgent } from './connect-agent.ts';
 export { AgentKeys } from './agent-keys.ts';
 export type {
   ChangeSecretOptions,

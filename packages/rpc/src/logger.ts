@@ -15,10 +15,16 @@ function errorReplacer(_key: string, value: unknown): unknown {
   return value instanceof Error ? { name: value.name, message: value.message } : value;
 }
 
-/** A logger writing JSON lines to stderr, tagged with the service `name`. */
-export function jsonLogger(name: string): Logger {
+/**
+ * A logger writing JSON lines, tagged with the service `name`, to stderr or to `sink` (e.g. a
+ * file stream, when a terminal should show something else).
+ */
+export function jsonLogger(
+  name: string,
+  sink: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
   const write = (level: string) => (fields: object, message: string) => {
-    process.stderr.write(
+    sink(
       `${JSON.stringify({ time: new Date().toISOString(), level, name, message, ...fields }, errorReplacer)}\n`,
     );
   };

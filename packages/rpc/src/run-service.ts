@@ -17,11 +17,12 @@ export interface RunnableService {
  * Runs a service process.
  * @param create builds the service (its storage is created or migrated while it is built)
  * @param host the address printed with the port
+ * @returns the bound port, once listening (the process then runs until a signal stops it)
  */
 export async function runService(
   name: string,
   create: (log: Logger) => Promise<RunnableService & { readonly host: string }>,
-): Promise<void> {
+): Promise<number> {
   const log = jsonLogger(name);
   try {
     const service = await create(log);
@@ -47,6 +48,7 @@ export async function runService(
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    return port;
   } catch (error) {
     log.error({ err: error }, `${name} failed to start`);
     console.error(

@@ -1,0 +1,86 @@
+/**
+ * The embedded platform: every service in one process, on one gRPC port, over durable node:sqlite
+ * storage in one data folder. The services are the same modules the distributed deployment runs
+ * one per process; here they share a server (one port, one health service, one reflection
+ * service) and the envelope processor reads identity keys straight from key management's stores
+ * instead of over gRPC.
+ *
+ * Start order matters: key management is built first because it creates the data folder's
+ * secrets (token secret, local operator credential) that the other services then read.
+ */
+import { mkdirSync } from 'node:fs';
+import type { CryptoProvider } from '@proof-messenger/crypto';
+import {
+  createEnvelopeProcessorModule,
+  type EnvelopeProcessorModule,
+} from '@proof-messenger/envelope-processor';
+import {
+  createKeyManagementModule,
+  type KeyManagementModule,
+  localKeyHistory,
+} from '@proof-messenger/key-management';
+import { hostModules, jsonLogger, type Logger, type ServiceModule } from '@proof-messenger/rpc';
+import type { PlatformConfig } from './config.ts';
+
+/** What tests and tools may replace. */
+export interface PlatformOverrides {
+  readonly provider?: CryptoProvider;
+  readonly now?: () => number;
+  readonly log?: Logger;
+}
+
+/** The running (or ready to run) platform. */
+export interface Platform {
+  readonly keyManagement: KeyManagementModule;
+  readonly envelopeProcessor: EnvelopeProcessorModule;
+  /** Listens on config.host:config.port and starts every service; resolves to the bound port. */
+  start(): Promise<number>;
+  /** Drains calls in flight, stops background work, closes storage. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+/** Builds every service for `config` (storage created or migrated); nothing listens until start(). */
+export async function createPlatform(
+  config: PlatformConfig,
+  overrides: PlatformOverrides = {},
+): Promise<Platform> {
+  const log = overrides.log ?? jsonLogger('platform');
+  mkdirSync(config.dataDir, { recursive: true });
+  const shared = {
+    log,
+    ...(overrides.provider === undefined ? {} : { provider: overrides.provider }),
+    ...(overrides.now === undefined ? {} : { now: overrides.now }),
+  };
+  const modules: ServiceModule[] = [];
+  try {
+    const keyManagement = await createKeyManagementModule(config.keyManagement, shared);
+    modules.push(keyManagement);
+    const envelopeProcessor = await createEnvelopeProcessorModule(config.envelopeProcessor, {
+      ...shared,
+      keySource: localKeyHistory(keyManagement.context),
+    });
+    modules.push(envelopeProcessor);
+    const host = hostModules(modules, { host: config.host, port: config.port, log });
+    return {
+      keyManagement,
+      envelopeProcessor,
+      async start() {
+        const port = await host.start();
+        log.info(
+          {
+            host: config.host,
+            port,
+            dataDir: config.dataDir,
+            services: modules.map((module) => module.name),
+          },
+          'platform listening',
+        );
+        return port;
+      },
+      destroy: () => host.destroy(),
+    };
+  } catch (error) {
+    for (const module of modules.reverse()) await module.close();
+    throw error;
+  }
+}
