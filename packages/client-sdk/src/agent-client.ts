@@ -131,6 +131,8 @@ export interface SendResult {
   readonly partition: number;
   /** True when the server had already accepted this very envelope (a retry). */
   readonly duplicate: boolean;
+  /** The envelope as sent: a proof anyone with the sender's public key can verify. */
+  readonly envelope: Envelope;
 }
 
 export interface ReceiveOptions {
@@ -140,6 +142,11 @@ export interface ReceiveOptions {
   readonly waitMs?: number;
   /** Deliveries per poll (default 32). */
   readonly maxMessages?: number;
+  /**
+   * End the iteration once the deliveries of one poll are yielded (that poll waits up to `waitMs`
+   * for the first): one batch, for command-line tools and cron-style agents.
+   */
+  readonly once?: boolean;
 }
 
 export interface RequestOptions extends Omit<SendOptions, 'correlationId'> {
@@ -288,7 +295,12 @@ export class AgentClient {
       if (this.#sentDigests.size <= MAX_SENT_DIGESTS) break;
       this.#sentDigests.delete(id);
     }
-    return { messageId: sent.messageId, partition: sent.partition, duplicate: sent.duplicate };
+    return {
+      messageId: sent.messageId,
+      partition: sent.partition,
+      duplicate: sent.duplicate,
+      envelope,
+    };
   }
 
   /**
@@ -299,15 +311,18 @@ export class AgentClient {
     const waitMs = options.waitMs ?? 5000;
     const maxMessages = options.maxMessages ?? 32;
     let failures = 0;
+    let polled = false;
     while (options.signal?.aborted !== true) {
       const item = this.#buffer.shift();
       if (item !== undefined) {
         yield item;
         continue;
       }
+      if (polled && options.once === true) return;
       try {
         await this.#untilAborted(this.#poll(waitMs, maxMessages), options.signal);
         failures = 0;
+        polled = true;
       } catch (error) {
         if (!isTransient(error)) throw error;
         await sleep(this.#backoff(failures++), options.signal);
@@ -606,6 +621,7 @@ export class AgentClient {
       cleartext: header.recipients.length === 0,
       content: opened.content,
       header,
+      envelope: opened.envelope,
       text: () => new TextDecoder().decode(opened.content),
       ack: async () => {
         const body = create(DeliveryReceiptBodySchema, {

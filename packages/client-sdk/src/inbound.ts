@@ -3,7 +3,12 @@
  * apart by `kind`. Nothing here is yielded before its signature verified against the sender's key
  * valid at the time it was signed; what fails verification goes to `onInvalid` instead.
  */
-import type { DeliveryReceiptBody, EnvelopeHeader, Priority } from '@proof-messenger/proto';
+import type {
+  DeliveryReceiptBody,
+  Envelope,
+  EnvelopeHeader,
+  Priority,
+} from '@proof-messenger/proto';
 
 /** A message from another agent, verified and decrypted. */
 export interface ReceivedMessage {
@@ -23,6 +28,8 @@ export interface ReceivedMessage {
   readonly content: Uint8Array;
   /** The signed header, as received. */
   readonly header: EnvelopeHeader;
+  /** The envelope as received: a proof anyone with the sender's public key can verify. */
+  readonly envelope: Envelope;
   /** The content decoded as UTF-8. */
   text(): string;
   /**

@@ -314,6 +314,29 @@ describe('AgentClient (embedded)', () => {
     expect(milo.invalid).toEqual([]);
   });
 
+  it('receives one batch with once: true and carries the envelope as sent and as received', async () => {
+    const lea = await agent('lea');
+    const max = await agent('max');
+    const first = await lea.client.send('max', 'one', { cleartext: true });
+    const second = await lea.client.send('max', 'two');
+    const items: InboundItem[] = [];
+    for await (const item of max.client.receive({ once: true, waitMs: 0 })) items.push(item);
+    const messages = items.map(asMessage);
+    expect(messages.map((m) => m.text())).toEqual(['one', 'two']);
+    const [one, two] = messages;
+    if (one === undefined || two === undefined) throw new Error('expected two messages');
+    expect(toBinary(EnvelopeSchema, one.envelope)).toEqual(
+      toBinary(EnvelopeSchema, first.envelope),
+    );
+    expect(toBinary(EnvelopeSchema, two.envelope)).toEqual(
+      toBinary(EnvelopeSchema, second.envelope),
+    );
+    for (const message of messages) await message.ack();
+    const none: InboundItem[] = [];
+    for await (const item of max.client.receive({ once: true, waitMs: 0 })) none.push(item);
+    expect(none).toEqual([]);
+  });
+
   it('yields higher priorities first', async () => {
     const hank = await agent('hank');
     const iris = await agent('iris');
