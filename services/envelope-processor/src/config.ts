@@ -19,6 +19,7 @@
  * | PM_ACK_WAIT_MS / PM_MAX_DELIVERIES | 30000 / 5 | redelivery and dead-lettering |
  * | PM_REDELIVERY_BACKOFF_MS | 1000,5000,30000,120000 | extra delay before the n-th redelivery |
  * | PM_KEY_CACHE_TTL_MS | 2000 | bound on accepting a key after its revocation |
+ * | PM_HOUSEKEEPING_INTERVAL_MS | 5000 | how often expiry / dead-letter notices are sent and the replay guard pruned (0 = never) |
  * | PM_VERIFY_WORKERS | number of cores | signature-verification worker threads (native crypto; 0 = verify on the event loop) |
  */
 import { availableParallelism } from 'node:os';
@@ -47,6 +48,7 @@ export interface EnvelopeProcessorConfig {
   readonly redeliveryBackoffMs: readonly number[];
   readonly keyCacheTtlMs: number;
   readonly verifyWorkers: number;
+  readonly housekeepingIntervalMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -109,5 +111,6 @@ export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
     redeliveryBackoffMs: backoff(env.PM_REDELIVERY_BACKOFF_MS),
     keyCacheTtlMs: envInteger(env, 'PM_KEY_CACHE_TTL_MS', 2000, 0, 60_000),
     verifyWorkers: envInteger(env, 'PM_VERIFY_WORKERS', availableParallelism(), 0, 64),
+    housekeepingIntervalMs: envInteger(env, 'PM_HOUSEKEEPING_INTERVAL_MS', 5000, 0, 3_600_000),
   };
 }

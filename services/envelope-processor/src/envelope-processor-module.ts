@@ -44,7 +44,7 @@ export interface EnvelopeProcessorOverrides {
   /** Where identity keys come from (default: key-management over gRPC). */
   readonly keySource?: KeySource;
   readonly policy?: SendPolicy;
-  /** How often housekeeping runs (default 5 s; 0 = never, tests call runOnce). */
+  /** How often housekeeping runs (default: config.housekeepingIntervalMs; 0 = never, tests call runOnce). */
   readonly housekeepingIntervalMs?: number;
   /** How often dependencies are probed for readiness (default 2 s). */
   readonly readinessIntervalMs?: number;
@@ -159,7 +159,10 @@ export async function createEnvelopeProcessorModule(
     log,
     now,
   };
-  const housekeeping = new Housekeeping(context, overrides.housekeepingIntervalMs ?? 5000);
+  const housekeeping = new Housekeeping(
+    context,
+    overrides.housekeepingIntervalMs ?? config.housekeepingIntervalMs,
+  );
   let readiness: Readiness | undefined;
   return {
     name: 'envelope-processor',
