@@ -30,6 +30,7 @@ import {
   signStatement,
   statementSignedBytes,
 } from '@proof-messenger/protocol';
+import type { RpcTransport } from '@proof-messenger/rpc';
 import { type AgentCredentials, KeyManagementClient } from './key-management-client.ts';
 import type { KeyRecord, KeyStore } from './key-store.ts';
 
@@ -42,8 +43,13 @@ export interface PrekeyPolicy {
 }
 
 export interface AgentKeysOptions {
-  /** `host:port` of the key-management service (or the embedded platform). */
-  readonly address: string;
+  /**
+   * `host:port` of the key-management service (or the embedded platform), or the URL of a gRPC-web
+   * gateway; not needed with `transport`.
+   */
+  readonly address?: string;
+  /** The transport to key-management instead of `address` (stays the caller's to close). */
+  readonly transport?: RpcTransport;
   readonly agentId: string;
   readonly keyStore: KeyStore;
   readonly provider?: CryptoProvider;
@@ -76,7 +82,7 @@ export class AgentKeys {
     this.#provider = provider;
     this.#credentials = { agentId: options.agentId, signer };
     this.client = new KeyManagementClient(
-      options.address,
+      options.transport ?? options.address ?? '',
       provider,
       { agent: this.#credentials },
       options.now,
@@ -311,7 +317,8 @@ export class AgentKeys {
     this.#timer = setInterval(() => {
       this.maintain().catch(onError);
     }, intervalMs);
-    this.#timer.unref();
+    // In browsers a timer is a number, with nothing to unref.
+    this.#timer.unref?.();
   }
 
   stop(): void {

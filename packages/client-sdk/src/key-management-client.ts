@@ -13,11 +13,13 @@ import { AuthenticationStatementSchema, KeyManagementService } from '@proof-mess
 import { signStatement } from '@proof-messenger/protocol';
 import {
   type CallOptions,
-  PromiseClient,
   type RequestInit,
   type ResponseOf,
+  type RpcTransport,
+  ServiceClient,
   type UnaryMethodName,
 } from '@proof-messenger/rpc';
+import { transportOf } from './internal/transport-of.ts';
 
 type Service = typeof KeyManagementService;
 
@@ -31,7 +33,8 @@ export interface AgentCredentials {
 }
 
 export class KeyManagementClient {
-  readonly #rpc: PromiseClient<typeof KeyManagementService>;
+  readonly #rpc: ServiceClient<typeof KeyManagementService>;
+  readonly #ownsTransport: boolean;
   readonly #provider: CryptoProvider;
   readonly #agent: AgentCredentials | undefined;
   readonly #operatorCredential: string | undefined;
@@ -40,17 +43,22 @@ export class KeyManagementClient {
   readonly #now: () => number;
 
   /**
-   * @param address `host:port` of the key-management service (or the embedded platform)
+   * @param address `host:port` of the key-management service (or the embedded platform), the URL
+   *   of a gRPC-web gateway, or a transport (which stays the caller's to close)
    * @param auth the agent this client acts for, or an operator credential
    */
   constructor(
-    address: string,
+    address: string | RpcTransport,
     provider: CryptoProvider,
     auth: { agent: AgentCredentials } | { operatorCredential: string } | Record<string, never> = {},
     now: () => number = Date.now,
   ) {
     this.#now = now;
-    this.#rpc = new PromiseClient(KeyManagementService, address);
+    const { transport, owned } = transportOf(
+      typeof address === 'string' ? { address } : { transport: address },
+    );
+    this.#rpc = new ServiceClient(KeyManagementService, transport);
+    this.#ownsTransport = owned;
     this.#provider = provider;
     this.#agent = 'agent' in auth ? auth.agent : undefined;
     this.#operatorCredential = 'operatorCredential' in auth ? auth.operatorCredential : undefined;
@@ -140,6 +148,6 @@ export class KeyManagementClient {
   }
 
   close(): void {
-    this.#rpc.close();
+    if (this.#ownsTransport) this.#rpc.close();
   }
 }

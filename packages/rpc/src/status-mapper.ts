@@ -10,8 +10,8 @@
  * client as INTERNAL with a generic message and are logged here. Whatever else is held back (the
  * `cause` of an error that is sent) is logged as a warning, so no fault disappears.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { anyIs, anyPack, anyUnpack } from '@bufbuild/protobuf/wkt';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { anyPack } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { Code, ProofMessengerError, Reason } from '@proof-messenger/errors';
 import {
@@ -20,9 +20,9 @@ import {
   type ErrorReason,
   StatusSchema,
 } from '@proof-messenger/proto';
+import { decodeStatus, STATUS_DETAILS_KEY } from './status-decoder.ts';
 
-/** Trailer that carries the serialized google.rpc.Status. */
-export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+export { STATUS_DETAILS_KEY };
 
 /** The only message a client ever sees for an internal fault. */
 export const INTERNAL_MESSAGE = 'internal error; see server logs';
@@ -64,26 +64,22 @@ export function toServiceError(
 }
 
 /**
- * Turns a status a client received (a grpc-js `ServiceError`) back into a ProofMessengerError,
- * decoding the ErrorDetail from the trailer. Without one (a status made by grpc-js itself, such as
- * DEADLINE_EXCEEDED or UNAVAILABLE), the reason is UNSPECIFIED and `retryable` is false; retry
- * policy by code is the caller's decision. The original error is kept as `cause`.
+ * Turns a status a client received (a grpc-js `ServiceError`) back into a ProofMessengerError
+ * through the shared `decodeStatus` (see there for statuses without an ErrorDetail). The original
+ * error is kept as `cause`.
  */
 export function fromServiceError(
   e: Pick<grpc.ServiceError, 'code' | 'details' | 'metadata'>,
 ): ProofMessengerError {
-  const detail = readErrorDetail(e.metadata);
-  const code = isCode(e.code) ? e.code : Code.UNKNOWN;
-  if (detail === undefined) {
-    return new ProofMessengerError(code, Reason.UNSPECIFIED, e.details, { cause: e });
-  }
-  return new ProofMessengerError(code, toReason(detail.reason), e.details, {
-    cause: e,
-    field: detail.field,
-    retryable: detail.retryable,
-    retryAfterMs: Number(detail.retryAfterMs),
-    metadata: { ...detail.metadata },
-  });
+  const details = e.metadata?.get(STATUS_DETAILS_KEY)[0];
+  return decodeStatus(
+    {
+      code: e.code,
+      message: e.details,
+      details: details instanceof Uint8Array ? details : undefined,
+    },
+    e,
+  );
 }
 
 // OK is excluded: a "successful" error would reach the client as success with no response.
@@ -111,29 +107,6 @@ function statusObject(
   return { code, details: message, metadata };
 }
 
-function readErrorDetail(metadata: grpc.Metadata | undefined): ErrorDetail | undefined {
-  const value = metadata?.get(STATUS_DETAILS_KEY)[0];
-  if (!(value instanceof Uint8Array)) return undefined;
-  try {
-    const status = fromBinary(StatusSchema, value);
-    const packed = status.details.find((any) => anyIs(any, ErrorDetailSchema));
-    return packed === undefined ? undefined : anyUnpack(packed, ErrorDetailSchema);
-  } catch {
-    return undefined;
-  }
-}
-
 function toInt64(ms: number): bigint {
   return Number.isFinite(ms) && ms > 0 ? BigInt(Math.round(ms)) : 0n;
-}
-
-const codes: ReadonlySet<number> = new Set(Object.values(Code));
-const reasons: ReadonlySet<number> = new Set(Object.values(Reason));
-
-function isCode(n: number): n is Code {
-  return codes.has(n);
-}
-
-function toReason(n: number): Reason {
-  return reasons.has(n) ? (n as Reason) : Reason.UNSPECIFIED;
 }
