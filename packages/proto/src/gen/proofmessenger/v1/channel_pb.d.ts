@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
+import type { KemPublicKey, SignedStatement } from "./common_pb.js";
 import type { Envelope } from "./envelope_pb.js";
 
 /**
@@ -251,6 +252,49 @@ export declare type DeleteChannelResponse = Message<"proofmessenger.v1.DeleteCha
 export declare const DeleteChannelResponseSchema: GenMessage<DeleteChannelResponse>;
 
 /**
+ * A subscriber's encryption key for one channel, signed by the subscriber's
+ * identity key (carried as SignedStatement.body): publishers encrypt their
+ * channel sender keys to it, so only current members can read the channel.
+ *
+ * @generated from message proofmessenger.v1.ChannelMemberKey
+ */
+export declare type ChannelMemberKey = Message<"proofmessenger.v1.ChannelMemberKey"> & {
+  /**
+   * The channel the key is for.
+   *
+   * @generated from field: string channel_id = 1;
+   */
+  channelId: string;
+
+  /**
+   * The subscriber.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+
+  /**
+   * The KEM public key (X-Wing or ML-KEM-768).
+   *
+   * @generated from field: proofmessenger.v1.KemPublicKey key = 3;
+   */
+  key?: KemPublicKey | undefined;
+
+  /**
+   * When the subscriber signed the statement, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 created_at_ms = 4;
+   */
+  createdAtMs: bigint;
+};
+
+/**
+ * Describes the message proofmessenger.v1.ChannelMemberKey.
+ * Use `create(ChannelMemberKeySchema)` to create a new message.
+ */
+export declare const ChannelMemberKeySchema: GenMessage<ChannelMemberKey>;
+
+/**
  * SubscribeRequest input.
  *
  * @generated from message proofmessenger.v1.SubscribeRequest
@@ -262,6 +306,13 @@ export declare type SubscribeRequest = Message<"proofmessenger.v1.SubscribeReque
    * @generated from field: string channel_id = 1;
    */
   channelId: string;
+
+  /**
+   * A signed ChannelMemberKey naming this channel and the caller.
+   *
+   * @generated from field: proofmessenger.v1.SignedStatement member_key = 2;
+   */
+  memberKey?: SignedStatement | undefined;
 };
 
 /**
@@ -384,6 +435,151 @@ export declare type ListSubscribersResponse = Message<"proofmessenger.v1.ListSub
  * Use `create(ListSubscribersResponseSchema)` to create a new message.
  */
 export declare const ListSubscribersResponseSchema: GenMessage<ListSubscribersResponse>;
+
+/**
+ * GetChannelMembers input.
+ *
+ * @generated from message proofmessenger.v1.GetChannelMembersRequest
+ */
+export declare type GetChannelMembersRequest = Message<"proofmessenger.v1.GetChannelMembersRequest"> & {
+  /**
+   * The channel id.
+   *
+   * @generated from field: string channel_id = 1;
+   */
+  channelId: string;
+
+  /**
+   * Page size; 0 means the server's default (1,000).
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * Token from a previous response; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message proofmessenger.v1.GetChannelMembersRequest.
+ * Use `create(GetChannelMembersRequestSchema)` to create a new message.
+ */
+export declare const GetChannelMembersRequestSchema: GenMessage<GetChannelMembersRequest>;
+
+/**
+ * One current member of a channel.
+ *
+ * @generated from message proofmessenger.v1.ChannelMember
+ */
+export declare type ChannelMember = Message<"proofmessenger.v1.ChannelMember"> & {
+  /**
+   * The member's agent id.
+   *
+   * @generated from field: string agent_id = 1;
+   */
+  agentId: string;
+
+  /**
+   * The member's signed ChannelMemberKey, as it subscribed.
+   *
+   * @generated from field: proofmessenger.v1.SignedStatement member_key = 2;
+   */
+  memberKey?: SignedStatement | undefined;
+
+  /**
+   * The channel epoch at which the member joined.
+   *
+   * @generated from field: uint64 joined_epoch = 3;
+   */
+  joinedEpoch: bigint;
+};
+
+/**
+ * Describes the message proofmessenger.v1.ChannelMember.
+ * Use `create(ChannelMemberSchema)` to create a new message.
+ */
+export declare const ChannelMemberSchema: GenMessage<ChannelMember>;
+
+/**
+ * GetChannelMembers result.
+ *
+ * @generated from message proofmessenger.v1.GetChannelMembersResponse
+ */
+export declare type GetChannelMembersResponse = Message<"proofmessenger.v1.GetChannelMembersResponse"> & {
+  /**
+   * The current epoch: publish with this channel_epoch.
+   *
+   * @generated from field: uint64 epoch = 1;
+   */
+  epoch: bigint;
+
+  /**
+   * Members, ordered by agent id.
+   *
+   * @generated from field: repeated proofmessenger.v1.ChannelMember members = 2;
+   */
+  members: ChannelMember[];
+
+  /**
+   * Token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 3;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message proofmessenger.v1.GetChannelMembersResponse.
+ * Use `create(GetChannelMembersResponseSchema)` to create a new message.
+ */
+export declare const GetChannelMembersResponseSchema: GenMessage<GetChannelMembersResponse>;
+
+/**
+ * A publisher's sender key for one channel epoch, sent to the members as the
+ * encrypted content of a channel envelope with content_type
+ * "application/vnd.proof-messenger.channel-key" (see docs/channels.md).
+ *
+ * @generated from message proofmessenger.v1.ChannelSenderKey
+ */
+export declare type ChannelSenderKey = Message<"proofmessenger.v1.ChannelSenderKey"> & {
+  /**
+   * The channel.
+   *
+   * @generated from field: string channel_id = 1;
+   */
+  channelId: string;
+
+  /**
+   * The epoch the key is for.
+   *
+   * @generated from field: uint64 epoch = 2;
+   */
+  epoch: bigint;
+
+  /**
+   * Key id of the sender key, as named in the envelopes it encrypts.
+   *
+   * @generated from field: string key_id = 3;
+   */
+  keyId: string;
+
+  /**
+   * The 32-byte sender key.
+   *
+   * @generated from field: bytes key = 4;
+   */
+  key: Uint8Array;
+};
+
+/**
+ * Describes the message proofmessenger.v1.ChannelSenderKey.
+ * Use `create(ChannelSenderKeySchema)` to create a new message.
+ */
+export declare const ChannelSenderKeySchema: GenMessage<ChannelSenderKey>;
 
 /**
  * Publish input.
@@ -562,6 +758,17 @@ export declare const ChannelService: GenService<{
     methodKind: "unary";
     input: typeof ListSubscribersRequestSchema;
     output: typeof ListSubscribersResponseSchema;
+  },
+  /**
+   * The current epoch and its members with their signed member keys, for
+   * agents that may publish (they encrypt their sender key to these keys).
+   *
+   * @generated from rpc proofmessenger.v1.ChannelService.GetChannelMembers
+   */
+  getChannelMembers: {
+    methodKind: "unary";
+    input: typeof GetChannelMembersRequestSchema;
+    output: typeof GetChannelMembersResponseSchema;
   },
   /**
    * Publishes a signed envelope to every current subscriber.

@@ -607,6 +607,14 @@ export enum NoticeKind {
    * @generated from enum value: NOTICE_KIND_DEAD_LETTERED = 3;
    */
   DEAD_LETTERED = 3,
+
+  /**
+   * A channel the receiving agent subscribed to was deleted (message_id is
+   * empty, recipient_id names the channel).
+   *
+   * @generated from enum value: NOTICE_KIND_CHANNEL_DELETED = 4;
+   */
+  CHANNEL_DELETED = 4,
 }
 
 /**
