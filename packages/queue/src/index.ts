@@ -7,6 +7,7 @@ export type {
   QueueDelivery,
   QueueEvent,
   QueueMessage,
+  QueueMessageKind,
   QueuePriority,
   QueueSettings,
   QueueStats,

@@ -26,6 +26,9 @@
 /** Delivery priorities, as `proofmessenger.v1.Priority` (UNSPECIFIED is stored as NORMAL). */
 export type QueuePriority = 1 | 2 | 3 | 4;
 
+/** What a queued message is (see QueueMessage.kind). */
+export type QueueMessageKind = 'envelope' | 'channel' | 'notice';
+
 /** What a queue stores: opaque content plus the metadata the queue acts on. */
 export interface QueueMessage {
   /** The sender's message id (a UUID); with `senderId`, the idempotency key. */
@@ -37,8 +40,12 @@ export interface QueueMessage {
   readonly expiresAtMs: number;
   /** What is delivered: serialized bytes the queue never interprets (an Envelope or a Notice). */
   readonly body: Uint8Array;
-  /** `envelope` for messages, `notice` for platform notices (which never produce notices). */
-  readonly kind: 'envelope' | 'notice';
+  /**
+   * `envelope` for direct messages, `channel` for a subscriber's copy of a channel message (its
+   * message id is derived per subscriber; it never produces notices or receipts), `notice` for
+   * platform notices (which never produce notices).
+   */
+  readonly kind: QueueMessageKind;
 }
 
 /** The answer to `enqueue`. */

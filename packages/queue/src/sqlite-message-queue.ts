@@ -28,6 +28,7 @@ import {
   checkRecipientId,
   checkSettings,
   redeliveryAfterMs,
+  toKind,
 } from './internal/queue-checks.ts';
 import { RecipientWaker } from './internal/recipient-waker.ts';
 import {
@@ -79,7 +80,7 @@ function toMessage(row: MessageRow): QueueMessage {
     priority: Math.min(4, Math.max(1, row.priority)) as QueuePriority,
     expiresAtMs: row.expires_at_ms,
     body: row.body,
-    kind: row.kind === 'notice' ? 'notice' : 'envelope',
+    kind: toKind(row.kind),
   };
 }
 

@@ -24,7 +24,7 @@ export class Housekeeping {
     const events = await this.#ctx.queue.collectExpired(now, 1000);
     await noticesFor(this.#ctx, events);
     const pruned = await this.#ctx.replay.prune(now);
-    return { notices: events.filter((event) => event.message.kind !== 'notice').length, pruned };
+    return { notices: events.filter((event) => event.message.kind === 'envelope').length, pruned };
   }
 
   start(): void {

@@ -58,13 +58,16 @@ export async function sendNotice(
   );
 }
 
-/** Turns what the queue did on its own into notices (notices themselves never cause notices). */
+/**
+ * Turns what the queue did on its own into notices. Notices never cause notices, and neither do
+ * subscribers' copies of channel messages (a publisher is not told about each subscriber).
+ */
 export async function noticesFor(
   ctx: EnvelopeProcessorContext,
   events: readonly QueueEvent[],
 ): Promise<void> {
   for (const event of events) {
-    if (event.message.kind === 'notice') continue;
+    if (event.message.kind !== 'envelope') continue;
     const kind = event.type === 'expired' ? NoticeKind.EXPIRED : NoticeKind.DEAD_LETTERED;
     const reason =
       event.type === 'expired'

@@ -5,6 +5,7 @@
  */
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { QueueMessage, QueuePriority } from '../message-queue.ts';
+import { toKind } from './queue-checks.ts';
 
 const H = {
   sender: 'Pm-Sender',
@@ -79,7 +80,7 @@ export function decodeMessage(
       expiresAtMs: int(h, H.expiresAt),
       // A copy: the client's message may view a larger shared read buffer.
       body: Uint8Array.from(body),
-      kind: h.get(H.kind) === 'notice' ? 'notice' : 'envelope',
+      kind: toKind(h.get(H.kind)),
     },
     enqueuedAtMs: int(h, H.enqueuedAt),
   };

@@ -5,7 +5,12 @@
  * would break a NATS header line).
  */
 import { InvalidArgumentError } from '@proof-messenger/errors';
-import type { QueueMessage, QueueSettings, ReceiveOptions } from '../message-queue.ts';
+import type {
+  QueueMessage,
+  QueueMessageKind,
+  QueueSettings,
+  ReceiveOptions,
+} from '../message-queue.ts';
 
 /** Longest id (sender, recipient, message id) a queue accepts, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 256;
@@ -61,8 +66,8 @@ export function checkMessage(message: QueueMessage): void {
   if (!(message.body instanceof Uint8Array)) {
     throw new InvalidArgumentError('message.body must be a Uint8Array', { field: 'message.body' });
   }
-  if (message.kind !== 'envelope' && message.kind !== 'notice') {
-    throw new InvalidArgumentError("message.kind must be 'envelope' or 'notice'", {
+  if (!(QUEUE_MESSAGE_KINDS as readonly string[]).includes(message.kind)) {
+    throw new InvalidArgumentError("message.kind must be 'envelope', 'channel' or 'notice'", {
       field: 'message.kind',
     });
   }
@@ -119,4 +124,12 @@ export function redeliveryAfterMs(settings: QueueSettings, deliveryCount: number
   const { backoffMs } = settings;
   const index = Math.min(Math.max(deliveryCount, 1), backoffMs.length) - 1;
   return settings.ackWaitMs + (backoffMs[index] ?? 0);
+}
+
+/** Every kind a queued message can have. */
+export const QUEUE_MESSAGE_KINDS: readonly QueueMessageKind[] = ['envelope', 'channel', 'notice'];
+
+/** A stored kind read back (anything unknown was written as a direct envelope). */
+export function toKind(stored: string | undefined): QueueMessageKind {
+  return stored === 'notice' || stored === 'channel' ? stored : 'envelope';
 }

@@ -161,6 +161,30 @@ export function describeMessageQueueContract(name: string, factory: QueueFactory
       });
     });
 
+    it('keeps each message kind (envelope, channel copy, notice) through delivery and expiry', async () => {
+      await withQueue(CALM_SETTINGS, async ({ queue, clock }) => {
+        const r = uniqueId('kinds');
+        const exp = clock.now() + HOUR;
+        for (const kind of ['envelope', 'channel', 'notice'] as const) {
+          await queue.enqueue({ ...message(r, kind, 2, exp), kind }, clock.now());
+        }
+        await queue.enqueue(
+          { ...message(r, 'short-channel', 2, clock.now() + 300), kind: 'channel' },
+          clock.now(),
+        );
+        await clock.advance(400);
+        const got = await queue.receive(r, { max: 10, waitMs: 0 }, clock.now());
+        expect(got.deliveries.map((d) => [d.message.messageId, d.message.kind])).toEqual([
+          ['envelope', 'envelope'],
+          ['channel', 'channel'],
+          ['notice', 'notice'],
+        ]);
+        expect(got.events.map((e) => [e.message.messageId, e.message.kind])).toEqual([
+          ['short-channel', 'channel'],
+        ]);
+      });
+    });
+
     it('never delivers an expired message and reports it once, through receive', async () => {
       await withQueue(CALM_SETTINGS, async ({ queue, clock }) => {
         const r = uniqueId('ttl');
