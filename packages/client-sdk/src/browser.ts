@@ -26,6 +26,8 @@ export type {
 export { AgentClient } from './agent-client.ts';
 export type { AgentKeysOptions, PrekeyPolicy } from './agent-keys.ts';
 export { AgentKeys } from './agent-keys.ts';
+export type { ConnectAgentOptions } from './connect-agent.ts';
+export { connectAgent } from './connect-agent.ts';
 export type { DeliveryNotice, InboundItem, InvalidDelivery, ReceivedMessage } from './inbound.ts';
 export type { AgentCredentials } from './key-management-client.ts';
 export { KeyManagementClient } from './key-management-client.ts';
