@@ -30,6 +30,13 @@ export { base64url, keyIdOf } from './key-id.ts';
 export { isNativeCryptoAvailable, nativeProvider } from './native-provider.ts';
 export { nobleProvider } from './noble-provider.ts';
 export { pae } from './pae.ts';
+export type { SenderKey, SenderKeyScope } from './sender-key-wrap.ts';
+export {
+  newSenderKey,
+  SENDER_KEY_BYTES,
+  unwrapWithSenderKey,
+  wrapForSenderKey,
+} from './sender-key-wrap.ts';
 export { WorkerVerifyPool } from './worker-verify-pool.ts';
 export { XWING_SIZES, xWingDecapsulate, xWingEncapsulate, xWingFromSeed } from './x-wing.ts';
 export { zeroize } from './zeroize.ts';

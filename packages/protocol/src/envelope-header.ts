@@ -109,7 +109,11 @@ export function checkEnvelopeHeader(header: EnvelopeHeader, field = 'envelope.he
     header.recipients.forEach((entry, i) => {
       const at = `${field}.recipients[${i}]`;
       checkKeyId(`${at}.key_id`, entry.keyId);
-      if (entry.kemCiphertext.length !== sizes.ciphertext) {
+      // A channel message wraps its content key under the publisher's sender key: one entry,
+      // no KEM ciphertext (see channel-envelope.ts).
+      const senderKeyEntry =
+        header.destination.case === 'channelId' && count === 1 && entry.kemCiphertext.length === 0;
+      if (!senderKeyEntry && entry.kemCiphertext.length !== sizes.ciphertext) {
         fail(
           `${at}.kem_ciphertext`,
           `must be ${sizes.ciphertext} bytes for suite ${header.suite}, got ${entry.kemCiphertext.length}`,

@@ -1,3 +1,5 @@
+export type { ChannelEnvelopeFields } from './channel-envelope.ts';
+export { openChannelEnvelope, sealChannelEnvelope, senderKeyIdOf } from './channel-envelope.ts';
 export {
   checkEnvelopeHeader,
   HEADER_VERSION,

@@ -1,0 +1,173 @@
+/**
+ * Channel messages under a publisher's sender key (docs/channels.md): the content is encrypted
+ * once, its key wrapped under the sender key of the channel's current epoch (crypto's
+ * sender-key-wrap), and the envelope signed like any other — so the channel service verifies who
+ * published it without being able to read it, and every member holding the epoch's sender key
+ * can. The header carries the channel id, the epoch and one recipient entry naming the sender key
+ * (no KEM ciphertext); the whole header is the payload's associated data.
+ */
+import { create, toBinary } from '@bufbuild/protobuf';
+import {
+  type CompositePublicKey,
+  type CompositeSigner,
+  type CryptoProvider,
+  decryptContent,
+  encryptContent,
+  type SenderKey,
+  unwrapWithSenderKey,
+  wrapForSenderKey,
+  zeroize,
+} from '@proof-messenger/crypto';
+import { DecryptionError, InvalidArgumentError } from '@proof-messenger/errors';
+import {
+  ContentMode,
+  type Envelope,
+  type EnvelopeHeader,
+  EnvelopeHeaderSchema,
+  EnvelopeSchema,
+  HybridSignatureSchema,
+  Priority,
+  RecipientKeySchema,
+} from '@proof-messenger/proto';
+import { checkEnvelopeHeader, HEADER_VERSION } from './envelope-header.ts';
+import {
+  envelopeSignedBytes,
+  payloadAssociatedData,
+  SIGNATURE_CONTEXT,
+} from './envelope-signature.ts';
+import { newMessageId } from './identifiers.ts';
+import { type OpenedEnvelope, verifyEnvelope } from './open-envelope.ts';
+import { DEFAULT_SUITE, type EnvelopeFields } from './seal-envelope.ts';
+
+/** Metadata of a channel message: a channel and epoch instead of a recipient. */
+export type ChannelEnvelopeFields = Omit<
+  EnvelopeFields,
+  'recipientId' | 'channelId' | 'channelEpoch'
+> & {
+  readonly channelId: string;
+  readonly channelEpoch: bigint;
+};
+
+/**
+ * Encrypts `plaintext` for the members holding `senderKey` and signs the envelope.
+ * @throws InvalidArgumentError when a field is malformed (named in the message)
+ */
+export async function sealChannelEnvelope(
+  provider: CryptoProvider,
+  signer: CompositeSigner,
+  fields: ChannelEnvelopeFields,
+  senderKey: SenderKey,
+  plaintext: Uint8Array,
+): Promise<Envelope> {
+  const suite = fields.suite ?? DEFAULT_SUITE;
+  const scope = { suite, channelId: fields.channelId, epoch: fields.channelEpoch };
+  const wrapped = wrapForSenderKey(provider, senderKey, scope);
+  try {
+    const header = create(EnvelopeHeaderSchema, {
+      version: HEADER_VERSION,
+      messageId: fields.messageId ?? newMessageId(),
+      senderId: fields.senderId,
+      destination: { case: 'channelId', value: fields.channelId },
+      priority: fields.priority ?? Priority.NORMAL,
+      ttlSeconds: fields.ttlSeconds ?? 0,
+      createdAtMs: BigInt(fields.createdAtMs ?? Date.now()),
+      correlationId: fields.correlationId ?? '',
+      senderKeyId: signer.keyId,
+      suite,
+      contentMode: ContentMode.ENCRYPTED,
+      contentType: fields.contentType ?? '',
+      channelEpoch: fields.channelEpoch,
+      recipients: [
+        create(RecipientKeySchema, {
+          keyId: senderKey.keyId,
+          kemCiphertext: new Uint8Array(0),
+          wrappedKey: wrapped.wrappedKey,
+        }),
+      ],
+      nonce: wrapped.nonce,
+    });
+    checkEnvelopeHeader(header);
+    const headerBytes = toBinary(EnvelopeHeaderSchema, header);
+    const payload = encryptContent(
+      provider,
+      wrapped.contentKey,
+      wrapped.nonce,
+      plaintext,
+      payloadAssociatedData(headerBytes),
+    );
+    const signature = await signer.sign(
+      envelopeSignedBytes(headerBytes, payload),
+      SIGNATURE_CONTEXT,
+    );
+    return create(EnvelopeSchema, {
+      header: headerBytes,
+      payload,
+      signature: create(HybridSignatureSchema, { keyId: signer.keyId, ...signature }),
+    });
+  } finally {
+    zeroize(wrapped.contentKey);
+  }
+}
+
+/** The sender key id a channel message was encrypted under ('' for other envelopes). */
+export function senderKeyIdOf(header: EnvelopeHeader): string {
+  const [entry] = header.recipients;
+  return header.destination.case === 'channelId' &&
+    header.recipients.length === 1 &&
+    entry !== undefined &&
+    entry.kemCiphertext.length === 0
+    ? entry.keyId
+    : '';
+}
+
+/**
+ * Verifies a channel message against its publisher's key, then decrypts it with `senderKey`.
+ * @throws as verifyEnvelope; InvalidArgumentError when it is not a sender-key channel message;
+ *   DecryptionError when the sender key does not open it
+ */
+export async function openChannelEnvelope(
+  provider: CryptoProvider,
+  envelope: Envelope | undefined,
+  publisherKey: CompositePublicKey,
+  senderKey: SenderKey,
+): Promise<OpenedEnvelope> {
+  const verified = await verifyEnvelope(provider, envelope, publisherKey);
+  const { header, envelope: raw } = verified;
+  if (header.contentMode === ContentMode.SIGNED_CLEARTEXT)
+    return { ...verified, content: raw.payload };
+  const keyId = senderKeyIdOf(header);
+  if (keyId === '' || header.destination.case !== 'channelId') {
+    throw new InvalidArgumentError('envelope is not a channel message under a sender key', {
+      field: 'envelope.header.recipients',
+    });
+  }
+  if (keyId !== senderKey.keyId) {
+    throw new DecryptionError(
+      `channel message is under sender key ${keyId}, not ${senderKey.keyId}`,
+    );
+  }
+  const scope = {
+    suite: header.suite,
+    channelId: header.destination.value,
+    epoch: header.channelEpoch,
+  };
+  const contentKey = unwrapWithSenderKey(
+    provider,
+    senderKey,
+    scope,
+    header.nonce,
+    header.recipients[0]?.wrappedKey ?? new Uint8Array(0),
+  );
+  try {
+    const content = decryptContent(
+      provider,
+      contentKey,
+      header.nonce,
+      raw.payload,
+      payloadAssociatedData(raw.header),
+    );
+    return { ...verified, content };
+  } finally {
+    zeroize(contentKey);
+  }
+}
