@@ -39,5 +39,12 @@ export {
 } from './noble-default-provider.ts';
 export { nobleProvider } from './noble-provider.ts';
 export { pae } from './pae.ts';
+export type { SenderKey, SenderKeyScope } from './sender-key-wrap.ts';
+export {
+  newSenderKey,
+  SENDER_KEY_BYTES,
+  unwrapWithSenderKey,
+  wrapForSenderKey,
+} from './sender-key-wrap.ts';
 export { XWING_SIZES, xWingDecapsulate, xWingEncapsulate, xWingFromSeed } from './x-wing.ts';
 export { zeroize } from './zeroize.ts';
