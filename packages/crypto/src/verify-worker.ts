@@ -7,26 +7,18 @@
  */
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-
-/** One verification request. */
-export interface VerifyRequest {
-  readonly id: number;
-  readonly algorithm: 'ml-dsa-65' | 'ed25519';
-  readonly publicKey: Uint8Array;
-  readonly message: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly context?: Uint8Array;
-}
+import type { PackedVerifyRequest } from './internal/packed-verify-request.ts';
 
 const MAX_KEYS = 4096;
 const keys = new Map<string, KeyObject>();
 
-function keyFor(algorithm: VerifyRequest['algorithm'], raw: Uint8Array): KeyObject {
-  const cacheKey = `${algorithm}:${Buffer.from(raw).toString('base64')}`;
+function keyFor(algorithm: PackedVerifyRequest['algorithm'], raw: Buffer): KeyObject {
+  // Keyed by the exact bytes (not by object identity), so a reused array can never hit a wrong key.
+  const cacheKey = `${algorithm}:${raw.toString('latin1')}`;
   let key = keys.get(cacheKey);
   if (key === undefined) {
     key = createPublicKey({
-      key: Buffer.from(raw),
+      key: raw,
       format: 'raw-public',
       asymmetricKeyType: algorithm,
     } as never);
@@ -36,17 +28,25 @@ function keyFor(algorithm: VerifyRequest['algorithm'], raw: Uint8Array): KeyObje
   return key;
 }
 
-function check(request: VerifyRequest): boolean {
+function check(request: PackedVerifyRequest): boolean {
   try {
-    const key = keyFor(request.algorithm, request.publicKey);
+    let offset = 0;
+    const take = (length: number) => {
+      const view = Buffer.from(request.bytes, offset, length);
+      offset += length;
+      return view;
+    };
+    const key = keyFor(request.algorithm, take(request.publicKeyLength));
+    const message = take(request.messageLength);
+    const signature = take(request.signatureLength);
     const input =
-      request.context === undefined ? key : ({ key, context: request.context } as never);
-    return verify(null, request.message, input, request.signature);
+      request.contextLength < 0 ? key : ({ key, context: take(request.contextLength) } as never);
+    return verify(null, message, input, signature);
   } catch {
     return false; // malformed key or signature: does not verify
   }
 }
 
-parentPort?.on('message', (request: VerifyRequest) => {
+parentPort?.on('message', (request: PackedVerifyRequest) => {
   parentPort?.postMessage({ id: request.id, ok: check(request) });
 });

@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '@proof-messenger/errors';
 import type { CryptoProvider } from './crypto-provider.ts';
-import type { VerifyRequest } from './verify-worker.ts';
+import { packVerifyRequest, type VerifyRequest } from './internal/packed-verify-request.ts';
 
 type Pending = (ok: boolean) => void;
 
@@ -72,9 +72,10 @@ export class WorkerVerifyPool {
       return Promise.reject(new UnavailableError('the verification pool has no workers'));
     const id = this.#nextId++;
     if (this.#pending.size === 0) for (const each of this.#workers) each.ref();
+    const packed = packVerifyRequest({ ...request, id });
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, worker });
-      worker.postMessage({ ...request, id });
+      worker.postMessage(packed, [packed.bytes]);
     });
   }
 
