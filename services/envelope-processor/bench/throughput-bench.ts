@@ -7,13 +7,18 @@
  * service's peak RSS, then one JSON line.
  *
  * Usage: pnpm bench:ep [--messages 2000] [--noble-messages 200] [--concurrency 32] [--cores 1,2]
- *                      [--verify-workers cores|N]   (0 = verify on the event loop)
+ *                      [--providers native,noble] [--verify-workers cores|N]   (0 = verify on the event loop)
+ *
+ * Besides throughput it reports where the service's CPU went during the measured window, per
+ * envelope, by thread kind (from /proc/<pid>/task/<tid>/stat: the main thread, the verification
+ * worker threads, libuv's thread pool, V8's helper threads): a profile of the service process
+ * without a profiler's own overhead.
  *
  * Caveat: on a 2-core machine the load generator shares the cores with the service in the 2-core
  * runs; the ratio then understates what the service does alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,8 +47,12 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     cores: { type: 'string', default: '1,2' },
     'verify-workers': { type: 'string', default: 'cores' },
+    providers: { type: 'string', default: 'native,noble' },
   },
 });
+const providers = (values.providers ?? 'native,noble')
+  .split(',')
+  .filter((name): name is 'native' | 'noble' => name === 'native' || name === 'noble');
 const concurrency = Number(values.concurrency);
 const coreCounts = (values.cores ?? '1,2').split(',').map(Number);
 const root = resolve(import.meta.dirname, '../../..');
@@ -122,6 +131,40 @@ function rssMiB(pid: number): number {
   }
 }
 
+/** CPU time (user + system) per thread kind of process `pid`, in ms. */
+function threadCpuMs(pid: number): Map<string, number> {
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  const byKind = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byKind;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+      const kind =
+        comm === 'MainThread' || comm === 'node'
+          ? 'main'
+          : comm === 'WorkerThread'
+            ? 'verify workers'
+            : comm.startsWith('libuv')
+              ? 'libuv pool'
+              : comm === 'V8Worker'
+                ? 'V8 helpers'
+                : 'other';
+      byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byKind;
+}
+
 function percentile(samples: number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return Number(
@@ -139,6 +182,8 @@ interface Run {
   p50Ms: number;
   p99Ms: number;
   peakRssMiB: number;
+  /** Service CPU per envelope in µs during the measured window, by thread kind. */
+  cpuUsPerEnvelope: Record<string, number>;
 }
 
 async function run(provider: 'native' | 'noble', cores: number, count: number): Promise<Run> {
@@ -228,6 +273,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
   }, 50);
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = threadCpuMs(child.pid ?? 0);
   const start = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -245,12 +291,21 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  const cpuAfter = threadCpuMs(child.pid ?? 0);
   clearInterval(sampler);
   client.close();
   child.kill('SIGTERM');
   await new Promise((done) => child.once('exit', done));
   rmSync(dir, { recursive: true, force: true });
   const envelopesPerSec = latencies.length / seconds;
+  const cpuUsPerEnvelope: Record<string, number> = {};
+  let totalCpuMs = 0;
+  for (const [kind, ms] of cpuAfter) {
+    const spent = ms - (cpuBefore.get(kind) ?? 0);
+    totalCpuMs += spent;
+    cpuUsPerEnvelope[kind] = Math.round((spent * 1000) / Math.max(1, latencies.length));
+  }
+  cpuUsPerEnvelope.total = Math.round((totalCpuMs * 1000) / Math.max(1, latencies.length));
   return {
     provider,
     cores,
@@ -261,6 +316,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     peakRssMiB: Number(peakRss.toFixed(1)),
+    cpuUsPerEnvelope,
   };
 }
 
@@ -268,7 +324,7 @@ console.log(
   `envelope-processor throughput, node ${process.version}, concurrency ${concurrency}, 1 KiB envelopes, embedded queue`,
 );
 const runs: Run[] = [];
-for (const provider of ['native', 'noble'] as const) {
+for (const provider of providers) {
   for (const cores of coreCounts) {
     const count =
       provider === 'native' ? Number(values.messages) : Number(values['noble-messages']);
@@ -276,6 +332,11 @@ for (const provider of ['native', 'noble'] as const) {
     runs.push(result);
     console.log(
       `${provider.padEnd(6)} ${cores} core(s): ${String(result.envelopesPerSec).padStart(8)} env/s  ceiling ${String(result.ceilingVerifiesPerSec).padStart(8)} verify/s  ratio ${result.ratio.toFixed(2)}  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  peak RSS ${result.peakRssMiB} MiB`,
+    );
+    console.log(
+      `       service CPU per envelope (µs): ${Object.entries(result.cpuUsPerEnvelope)
+        .map(([kind, us]) => `${kind} ${us}`)
+        .join(', ')}`,
     );
   }
 }
