@@ -134,6 +134,14 @@ export class ExpiredError extends ProofMessengerError {
   }
 }
 
+/** A channel message names an epoch that is no longer current (membership changed). */
+export class EpochChangedError extends ProofMessengerError {
+  override name = 'EpochChangedError';
+  constructor(message: string, facts?: ErrorFacts) {
+    super(Code.FAILED_PRECONDITION, Reason.EPOCH_CHANGED, message, facts);
+  }
+}
+
 /** A dependency is unavailable; retrying can help. */
 export class UnavailableError extends ProofMessengerError {
   override name = 'UnavailableError';

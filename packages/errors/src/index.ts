@@ -2,6 +2,7 @@ export { Code, codeName } from './code.ts';
 export {
   AlreadyExistsError,
   DecryptionError,
+  EpochChangedError,
   ExpiredError,
   InternalError,
   InvalidArgumentError,

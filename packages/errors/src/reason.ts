@@ -23,6 +23,7 @@ export const Reason = {
   EXPIRED: 16,
   UNAVAILABLE: 17,
   INTERNAL: 18,
+  EPOCH_CHANGED: 19,
 } as const;
 
 /** One error reason. */

@@ -199,6 +199,14 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_INTERNAL = 18;
    */
   INTERNAL = 18,
+
+  /**
+   * A channel message was encrypted for an epoch that is no longer current:
+   * fetch the members again and encrypt for the current epoch.
+   *
+   * @generated from enum value: ERROR_REASON_EPOCH_CHANGED = 19;
+   */
+  EPOCH_CHANGED = 19,
 }
 
 /**
