@@ -2,6 +2,7 @@
  * Syntax of the identifiers that appear in signed headers. Checked before any cryptography so
  * malformed input is refused cheaply with a message that says what a valid value looks like.
  */
+import type { CryptoProvider } from '@proof-messenger/crypto';
 import { InvalidArgumentError } from '@proof-messenger/errors';
 
 const AGENT_ID = /^[a-z0-9][a-z0-9._:-]{0,127}$/;
@@ -56,6 +57,28 @@ export function checkKeyId(field: string, value: string): string {
   return value;
 }
 
+function uuidText(bytes: Uint8Array): string {
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * A UUID version 8 (RFC 9562) derived from SHA-256 of `domain` and `parts` joined by NUL: the same
+ * inputs always name the same message, so whatever is produced twice (a notice, a subscriber's
+ * copy of a channel message) is stored once by the queue's idempotency.
+ */
+export function derivedMessageId(
+  provider: CryptoProvider,
+  domain: string,
+  ...parts: readonly string[]
+): string {
+  const digest = provider.sha256(new TextEncoder().encode([domain, ...parts].join('\0')));
+  const bytes = digest.slice(0, 16);
+  bytes[6] = 0x80 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  return uuidText(bytes);
+}
+
 /** A fresh UUID version 7 (time-ordered, RFC 9562), the recommended message id. */
 export function newMessageId(
   now: number = Date.now(),
@@ -68,6 +91,5 @@ export function newMessageId(
   bytes.set(random, 6);
   bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidText(bytes);
 }

@@ -19,9 +19,11 @@ export {
   checkChannelId,
   checkKeyId,
   checkMessageId,
+  derivedMessageId,
   MAX_CORRELATION_ID,
   newMessageId,
 } from './identifiers.ts';
+export { checkKemPublicKey, checkKemPublicKeyUsable } from './kem-public-key.ts';
 export type { OpenedEnvelope, ParsedEnvelope, VerifiedEnvelope } from './open-envelope.ts';
 export { openEnvelope, parseEnvelope, verifyEnvelope } from './open-envelope.ts';
 export type { EnvelopeFields } from './seal-envelope.ts';

@@ -6,26 +6,20 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { CryptoProvider } from '@proof-messenger/crypto';
 import { type DeliveryReceipt, NoticeKind, NoticeSchema } from '@proof-messenger/proto';
+import { derivedMessageId } from '@proof-messenger/protocol';
 import type { QueueEvent, QueueMessage } from '@proof-messenger/queue';
 import type { EnvelopeProcessorContext } from './context.ts';
 
 const PLATFORM_SENDER = 'platform';
 
-/** A UUID (version 8, RFC 9562) derived from the notice's identity. */
+/** The notice's message id, derived from its identity (see derivedMessageId). */
 export function noticeId(
   provider: CryptoProvider,
   kind: NoticeKind,
   senderId: string,
   messageId: string,
 ): string {
-  const digest = provider.sha256(
-    new TextEncoder().encode(`proof-messenger/notice/v1\0${kind}\0${senderId}\0${messageId}`),
-  );
-  const bytes = digest.slice(0, 16);
-  bytes[6] = 0x80 | ((bytes[6] ?? 0) & 0x0f);
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return derivedMessageId(provider, 'proof-messenger/notice/v1', String(kind), senderId, messageId);
 }
 
 /** Enqueues a notice about `original` for its sender. */

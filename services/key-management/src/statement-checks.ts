@@ -6,9 +6,7 @@ import {
   COMPOSITE_SIZES,
   type CompositePublicKey,
   compositePublicKey,
-  kemEncapsulate,
   keyIdOf,
-  suiteSizes,
 } from '@proof-messenger/crypto';
 import {
   InvalidArgumentError,
@@ -17,6 +15,7 @@ import {
   StaleTimestampError,
 } from '@proof-messenger/errors';
 import type { IdentityPublicKey, KemPublicKey } from '@proof-messenger/proto';
+import { checkKemPublicKeyUsable } from '@proof-messenger/protocol';
 import type { KeyManagementContext } from './context.ts';
 import type { IdentityRecord } from './ports/identity-store.ts';
 
@@ -89,57 +88,11 @@ export async function currentIdentity(
   };
 }
 
-/**
- * Checks that senders can actually encrypt to a KEM public key: one trial encapsulation runs the
- * FIPS 203 encapsulation-key checks (and X-Wing's X25519 point check). Random bytes of the right
- * length are refused here rather than at the first sender.
- * @throws InvalidArgumentError naming the field
- */
-export async function checkKemKeyUsable(
+/** checkKemPublicKeyUsable of @proof-messenger/protocol, with this service's provider. */
+export function checkKemKeyUsable(
   ctx: KeyManagementContext,
   key: KemPublicKey | undefined,
   field: string,
 ): Promise<KemPublicKey> {
-  const checked = checkKemKey(ctx, key, field);
-  try {
-    await kemEncapsulate(ctx.provider, checked.suite, checked.publicKey);
-  } catch (cause) {
-    throw new InvalidArgumentError(
-      `${field}.public_key is not a usable key for suite ${checked.suite} (encapsulation check failed)`,
-      {
-        field: `${field}.public_key`,
-        cause,
-      },
-    );
-  }
-  return checked;
-}
-
-/**
- * Checks a KEM public key's suite, length and key id.
- * @throws UnsupportedSuiteError, InvalidArgumentError naming the wrong part
- */
-export function checkKemKey(
-  ctx: KeyManagementContext,
-  key: KemPublicKey | undefined,
-  field: string,
-): KemPublicKey {
-  if (key === undefined) throw new InvalidArgumentError(`${field} is required`, { field });
-  const sizes = suiteSizes(key.suite);
-  if (key.publicKey.length !== sizes.publicKey) {
-    throw new InvalidArgumentError(
-      `${field}.public_key must be ${sizes.publicKey} bytes for suite ${key.suite}, got ${key.publicKey.length}`,
-      { field: `${field}.public_key` },
-    );
-  }
-  const keyId = keyIdOf(ctx.provider, sizes.keyIdAlgorithm, key.publicKey);
-  if (keyId !== key.keyId) {
-    throw new InvalidArgumentError(
-      `${field}.key_id must be the fingerprint of the key (${keyId}), got "${key.keyId.slice(0, 40)}"`,
-      {
-        field: `${field}.key_id`,
-      },
-    );
-  }
-  return key;
+  return checkKemPublicKeyUsable(ctx.provider, key, field);
 }
