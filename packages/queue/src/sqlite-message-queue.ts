@@ -128,43 +128,68 @@ export class SqliteMessageQueue implements MessageQueue {
     if (this.#closed) throw new UnavailableError('the message queue is closed');
   }
 
+  /** The database this queue stores into (what `enqueueWithin` transactions must be on). */
+  get database(): SqlDatabase {
+    return this.#db;
+  }
+
   async enqueue(message: QueueMessage, nowMs: number): Promise<EnqueueResult> {
     this.#checkOpen();
     checkMessage(message);
-    const partition = partitionOf(message.recipientId, this.#settings.partitions);
-    const result = await this.#db.transaction(async (tx) => {
-      const inserted = await tx.query<{ seq: number }>(
-        `INSERT INTO queue_messages (partition, recipient_id, priority, sender_id, message_id, kind,
-           body, expires_at_ms, enqueued_at_ms, available_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-         ON CONFLICT (sender_id, message_id) DO NOTHING RETURNING seq`,
-        [
-          partition,
-          message.recipientId,
-          message.priority,
-          message.senderId,
-          message.messageId,
-          message.kind,
-          message.body,
-          message.expiresAtMs,
-          nowMs,
-        ],
-      );
-      if (inserted.length > 0) return { partition, duplicate: false, enqueuedAtMs: nowMs };
-      const [original] = await tx.query<{ partition: number; enqueued_at_ms: number }>(
-        'SELECT partition, enqueued_at_ms FROM queue_messages WHERE sender_id = $1 AND message_id = $2',
-        [message.senderId, message.messageId],
-      );
-      if (original === undefined)
-        throw new Error('a conflicting row vanished inside a transaction');
-      return {
-        partition: original.partition,
-        duplicate: true,
-        enqueuedAtMs: original.enqueued_at_ms,
-      };
-    });
+    const result = await this.#db.transaction((tx) => this.#insert(tx, message, nowMs));
     if (!result.duplicate) this.#waker.wake(message.recipientId);
     return result;
+  }
+
+  /**
+   * `enqueue` as part of the caller's transaction `tx`, which must be a transaction on `database`
+   * (so other writes commit atomically with the message, in one fsync). The message is stored
+   * only when the caller's transaction commits; answer nobody before that.
+   */
+  async enqueueWithin(
+    tx: SqlDatabase,
+    message: QueueMessage,
+    nowMs: number,
+  ): Promise<EnqueueResult> {
+    this.#checkOpen();
+    checkMessage(message);
+    const result = await tx.transaction((inner) => this.#insert(inner, message, nowMs));
+    // A receiver woken now reads in a later transaction than the caller's, so it sees the
+    // message once that committed (and nothing if it rolled back: it just waits again).
+    if (!result.duplicate) this.#waker.wake(message.recipientId);
+    return result;
+  }
+
+  async #insert(tx: SqlDatabase, message: QueueMessage, nowMs: number): Promise<EnqueueResult> {
+    const partition = partitionOf(message.recipientId, this.#settings.partitions);
+    const inserted = await tx.query<{ seq: number }>(
+      `INSERT INTO queue_messages (partition, recipient_id, priority, sender_id, message_id, kind,
+         body, expires_at_ms, enqueued_at_ms, available_at_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+       ON CONFLICT (sender_id, message_id) DO NOTHING RETURNING seq`,
+      [
+        partition,
+        message.recipientId,
+        message.priority,
+        message.senderId,
+        message.messageId,
+        message.kind,
+        message.body,
+        message.expiresAtMs,
+        nowMs,
+      ],
+    );
+    if (inserted.length > 0) return { partition, duplicate: false, enqueuedAtMs: nowMs };
+    const [original] = await tx.query<{ partition: number; enqueued_at_ms: number }>(
+      'SELECT partition, enqueued_at_ms FROM queue_messages WHERE sender_id = $1 AND message_id = $2',
+      [message.senderId, message.messageId],
+    );
+    if (original === undefined) throw new Error('a conflicting row vanished inside a transaction');
+    return {
+      partition: original.partition,
+      duplicate: true,
+      enqueuedAtMs: original.enqueued_at_ms,
+    };
   }
 
   async receive(

@@ -99,4 +99,46 @@ describe('SqliteMessageQueue specifics', () => {
       await db.close();
     }
   });
+
+  it('enqueueWithin stores the message with the caller’s transaction, or not at all', async () => {
+    const db = await openSqliteDatabase(':memory:');
+    try {
+      const queue = await SqliteMessageQueue.open(db);
+      expect(queue.database).toBe(db);
+      await db.executeScript('CREATE TABLE other (id TEXT)');
+      const message = (messageId: string) => ({
+        messageId,
+        senderId: 's',
+        recipientId: 'r',
+        priority: 2 as const,
+        expiresAtMs: Number.MAX_SAFE_INTEGER,
+        body: new Uint8Array([7]),
+        kind: 'envelope' as const,
+      });
+      const waiting = queue.receive('r', { max: 5, waitMs: 2000 }, 0);
+      await expect(
+        db.transaction(async (tx) => {
+          await queue.enqueueWithin(tx, message('rolled-back'), 0);
+          await tx.execute("INSERT INTO other VALUES ('rolled-back')");
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      const stored = await db.transaction(async (tx) => {
+        const result = await queue.enqueueWithin(tx, message('kept'), 5);
+        await tx.execute("INSERT INTO other VALUES ('kept')");
+        return result;
+      });
+      expect(stored).toEqual({ partition: stored.partition, duplicate: false, enqueuedAtMs: 5 });
+      const { deliveries } = await waiting;
+      expect(deliveries.map((d) => d.message.messageId)).toEqual(['kept']);
+      expect(await db.query('SELECT id FROM other')).toEqual([{ id: 'kept' }]);
+      expect(await db.transaction((tx) => queue.enqueueWithin(tx, message('kept'), 9))).toEqual({
+        partition: stored.partition,
+        duplicate: true,
+        enqueuedAtMs: 5,
+      });
+    } finally {
+      await db.close();
+    }
+  });
 });

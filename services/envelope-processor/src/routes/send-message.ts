@@ -9,7 +9,8 @@
  *  5. the send policy (fail closed)
  *  6. the replay guard: a new id is remembered; the same envelope again is an idempotent retry
  *     (same answer, `duplicate`); the same id with other content is a replay (ALREADY_EXISTS)
- *  7. enqueue into the recipient's partition (idempotent by sender + message id)
+ *  7. enqueue into the recipient's partition (idempotent by sender + message id); in embedded
+ *     mode 6 and 7 are one transaction (see stores/message-admission.ts)
  */
 import { toBinary } from '@bufbuild/protobuf';
 import { requireAgent } from '@proof-messenger/auth';
@@ -25,6 +26,7 @@ import { parseEnvelope, verifyEnvelope } from '@proof-messenger/protocol';
 import { partitionOf, type QueuePriority } from '@proof-messenger/queue';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
+import { admitMessage } from '../stores/message-admission.ts';
 
 export function sendMessage(ctx: EnvelopeProcessorContext) {
   return async (request: SendMessageRequest, call: HandlerContext) => {
@@ -69,37 +71,17 @@ export function sendMessage(ctx: EnvelopeProcessorContext) {
     await ctx.policy.authorizeSend(header.senderId, recipientId, header);
 
     const ttlMs = header.ttlSeconds === 0 ? ctx.config.defaultTtlMs : header.ttlSeconds * 1000;
-    const partition = partitionOf(recipientId, ctx.config.partitions);
-    const verdict = await ctx.replay.remember(
-      header.senderId,
-      header.messageId,
-      verified.digest,
-      partition,
-      now,
-      createdAt + ctx.config.replayWindowMs + ttlMs,
-    );
-    if (verdict.kind === 'conflict') {
-      throw new ReplayError(
-        `message id ${header.messageId} was already used by ${header.senderId} for another envelope`,
-        {
-          field: 'envelope.header.message_id',
-        },
-      );
-    }
-    if (verdict.kind === 'retry' && verdict.enqueued) {
-      // Already stored (and maybe delivered and acknowledged, so gone from the queue): answer as
-      // before, store nothing.
-      return {
+    const admission = await admitMessage(
+      ctx.replay,
+      ctx.queue,
+      {
+        senderId: header.senderId,
         messageId: header.messageId,
-        partition: verdict.partition,
-        acceptedAtMs: BigInt(verdict.acceptedAtMs),
-        duplicate: true,
-      };
-    }
-    // New, or a retry whose first attempt died between remembering and enqueueing: enqueue (the
-    // queue also recognises an id it still holds), then record that it is stored. A crash between
-    // the two leaves the queue's own dedupe window as the only guard (see docs/queues.md).
-    const result = await ctx.queue.enqueue(
+        digest: verified.digest,
+        partition: partitionOf(recipientId, ctx.config.partitions),
+        nowMs: now,
+        forgetAfterMs: createdAt + ctx.config.replayWindowMs + ttlMs,
+      },
       {
         messageId: header.messageId,
         senderId: header.senderId,
@@ -109,14 +91,20 @@ export function sendMessage(ctx: EnvelopeProcessorContext) {
         body: toBinary(EnvelopeSchema, parsed.envelope),
         kind: 'envelope',
       },
-      now,
     );
-    await ctx.replay.markEnqueued(header.senderId, header.messageId);
+    if (admission.kind === 'conflict') {
+      throw new ReplayError(
+        `message id ${header.messageId} was already used by ${header.senderId} for another envelope`,
+        {
+          field: 'envelope.header.message_id',
+        },
+      );
+    }
     return {
       messageId: header.messageId,
-      partition: result.partition,
-      acceptedAtMs: BigInt(verdict.kind === 'retry' ? verdict.acceptedAtMs : result.enqueuedAtMs),
-      duplicate: verdict.kind === 'retry' || result.duplicate,
+      partition: admission.partition,
+      acceptedAtMs: BigInt(admission.acceptedAtMs),
+      duplicate: admission.duplicate,
     };
   };
 }

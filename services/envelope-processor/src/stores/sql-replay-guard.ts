@@ -17,8 +17,14 @@ interface SeenRow {
 export class SqlReplayGuard implements ReplayGuard {
   readonly #db: SqlDatabase;
 
+  /** @param db a database, or a transaction handle (the guard then writes inside it) */
   constructor(db: SqlDatabase) {
     this.#db = db;
+  }
+
+  /** The database (or transaction) this guard reads and writes. */
+  get database(): SqlDatabase {
+    return this.#db;
   }
 
   async remember(
