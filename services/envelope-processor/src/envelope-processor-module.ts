@@ -81,7 +81,7 @@ async function openStorage(
       },
     };
   }
-  const { openJetStreamQueue } = await import('./jetstream-queue.ts');
+  const { openJetStreamQueue } = await import('@proof-messenger/queue/nats');
   const db = await openPostgresDatabase({
     connectionString: config.databaseUrl,
     schema: config.databaseSchema,
@@ -91,6 +91,7 @@ async function openStorage(
     settings,
     streamPrefix: config.natsStreamPrefix,
     subjectPrefix: config.natsSubjectPrefix,
+    name: 'envelope-processor',
   });
   return {
     queue: jetstream.queue,

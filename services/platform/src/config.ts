@@ -11,6 +11,7 @@
  * The platform is the embedded mode: with NATS_URL, DATABASE_URL or REDIS_URL set it refuses to
  * start, because distributed deployments run each service as its own process.
  */
+import { type ChannelConfig, loadConfig as loadChannelConfig } from '@proof-messenger/channel';
 import {
   type EnvelopeProcessorConfig,
   loadConfig as loadEnvelopeProcessorConfig,
@@ -30,6 +31,7 @@ export interface PlatformConfig {
   readonly dataDir: string;
   readonly keyManagement: KeyManagementConfig;
   readonly envelopeProcessor: EnvelopeProcessorConfig;
+  readonly channel: ChannelConfig;
 }
 
 const DISTRIBUTED_VARIABLES = ['NATS_URL', 'DATABASE_URL', 'REDIS_URL'] as const;
@@ -53,5 +55,6 @@ export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
     dataDir,
     keyManagement: loadKeyManagementConfig(shared),
     envelopeProcessor: loadEnvelopeProcessorConfig(shared),
+    channel: loadChannelConfig(shared),
   };
 }

@@ -43,7 +43,7 @@ if (demo) {
   const readyMs = performance.now() - started;
   console.log(`
 Proof-Messenger embedded platform (node ${process.version}, OpenSSL ${process.versions.openssl})
-  gRPC:     ${address}  (key-management + envelope-processor, grpc.health.v1, reflection)
+  gRPC:     ${address}  (key-management, envelope-processor, channel; health, reflection)
   crypto:   ML-DSA-65 + Ed25519 signatures, X-Wing (X25519 + ML-KEM-768) + AES-256-GCM
   data:     ${dataDir}  (survives restarts; logs in platform.log)
   ready in: ${readyMs.toFixed(0)} ms

@@ -1,6 +1,6 @@
 /**
- * The embedded platform: every service in one process, on one gRPC port, over durable node:sqlite
- * storage in one data folder. The services are the same modules the distributed deployment runs
+ * The embedded platform: every service (key management, envelope processor, channels) in one
+ * process, on one gRPC port, over durable node:sqlite storage in one data folder. The services are the same modules the distributed deployment runs
  * one per process; here they share a server (one port, one health service, one reflection
  * service) and the envelope processor reads identity keys straight from key management's stores
  * instead of over gRPC.
@@ -9,6 +9,7 @@
  * secrets (token secret, local operator credential) that the other services then read.
  */
 import { mkdirSync } from 'node:fs';
+import { type ChannelModule, createChannelModule } from '@proof-messenger/channel';
 import type { CryptoProvider } from '@proof-messenger/crypto';
 import {
   createEnvelopeProcessorModule,
@@ -33,6 +34,7 @@ export interface PlatformOverrides {
 export interface Platform {
   readonly keyManagement: KeyManagementModule;
   readonly envelopeProcessor: EnvelopeProcessorModule;
+  readonly channel: ChannelModule;
   /** Listens on config.host:config.port and starts every service; resolves to the bound port. */
   start(): Promise<number>;
   /** Drains calls in flight, stops background work, closes storage. Idempotent. */
@@ -60,10 +62,18 @@ export async function createPlatform(
       keySource: localKeyHistory(keyManagement.context),
     });
     modules.push(envelopeProcessor);
+    // Channel fanout goes into the envelope processor's queue, where subscribers receive from.
+    const channel = await createChannelModule(config.channel, {
+      ...shared,
+      keySource: localKeyHistory(keyManagement.context),
+      queue: envelopeProcessor.context.queue,
+    });
+    modules.push(channel);
     const host = hostModules(modules, { host: config.host, port: config.port, log });
     return {
       keyManagement,
       envelopeProcessor,
+      channel,
       async start() {
         const port = await host.start();
         log.info(

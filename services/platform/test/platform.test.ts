@@ -63,6 +63,7 @@ describe('embedded platform', () => {
     expect(await healthOf(address, '')).toBe('SERVING');
     expect(await healthOf(address, 'proofmessenger.v1.KeyManagementService')).toBe('SERVING');
     expect(await healthOf(address, 'proofmessenger.v1.EnvelopeProcessorService')).toBe('SERVING');
+    expect(await healthOf(address, 'proofmessenger.v1.ChannelService')).toBe('SERVING');
   });
 
   it('runs the demo exchange: request, reply, verified receipt', async () => {

@@ -1,16 +1,13 @@
 /**
  * Opens the NATS JetStream queue for distributed mode: connects to NATS_URL and creates the
  * partition and dead-letter streams when missing (so `start` is also the documented "create the
- * streams" step; see docs/queues.md). Loaded only when NATS_URL is set, so the embedded platform
- * never loads the NATS client.
+ * streams" step; see docs/queues.md). Exported as `@proof-messenger/queue/nats` and imported
+ * only when NATS_URL is set, so the embedded platform never loads the NATS client.
  */
 import { connect } from '@nats-io/transport-node';
 import { UnavailableError } from '@proof-messenger/errors';
-import {
-  JetStreamMessageQueue,
-  type MessageQueue,
-  type QueueSettings,
-} from '@proof-messenger/queue';
+import { JetStreamMessageQueue } from './jetstream-message-queue.ts';
+import type { MessageQueue, QueueSettings } from './message-queue.ts';
 
 export interface JetStreamQueueOptions {
   readonly settings: QueueSettings;
@@ -18,6 +15,8 @@ export interface JetStreamQueueOptions {
   readonly streamPrefix?: string;
   /** Subject prefix (default `pm`). */
   readonly subjectPrefix?: string;
+  /** Connection name shown by NATS monitoring, e.g. the service's name. */
+  readonly name: string;
 }
 
 /** The JetStream queue and a close that also drains the connection. */
@@ -29,7 +28,7 @@ export async function openJetStreamQueue(
   try {
     nc = await connect({
       servers: natsUrl.split(','),
-      name: 'envelope-processor',
+      name: options.name,
       maxReconnectAttempts: -1,
     });
   } catch (cause) {

@@ -1,0 +1,166 @@
+/**
+ * The channel service as a service module (see `ServiceModule` in @proof-messenger/rpc): its
+ * stores, the queue subscribers' copies go to, the key directory, the caller authenticator and
+ * the fanout worker as its background work.
+ *
+ * Distributed (NATS_URL + DATABASE_URL): PostgreSQL for channels and publications, the NATS
+ * JetStream queue the envelope processor serves receivers from. Embedded: only inside the
+ * platform, which passes the envelope processor's queue and an in-process key source; channels
+ * and publications go to `channel.sqlite` in the data folder.
+ */
+import { join } from 'node:path';
+import { AccessTokens, CallerAuthenticator, resolveServiceSecrets } from '@proof-messenger/auth';
+import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
+import { InvalidArgumentError } from '@proof-messenger/errors';
+import { grpcKeySource, KeyDirectory, type KeySource } from '@proof-messenger/key-directory';
+import { ChannelService } from '@proof-messenger/proto';
+import { DEFAULT_QUEUE_SETTINGS, type MessageQueue } from '@proof-messenger/queue';
+import { jsonLogger, type Logger, type ServiceModule } from '@proof-messenger/rpc';
+import {
+  migrate,
+  openPostgresDatabase,
+  openSqliteDatabase,
+  type SqlDatabase,
+} from '@proof-messenger/storage';
+import { channelImplementation } from './channel-service.ts';
+import type { ChannelConfig } from './config.ts';
+import type { ChannelContext } from './context.ts';
+import { DefaultChannelPolicy } from './default-channel-policy.ts';
+import { Fanout } from './fanout.ts';
+import type { ChannelPolicy } from './ports/channel-policy.ts';
+import { channelMigrations } from './stores/channel-migrations.ts';
+import { SqlChannelStore } from './stores/sql-channel-store.ts';
+import { SqlPublicationStore } from './stores/sql-publication-store.ts';
+
+/** What the platform and tests may pass instead of what config would open. */
+export interface ChannelOverrides {
+  readonly provider?: CryptoProvider;
+  readonly now?: () => number;
+  readonly log?: Logger;
+  readonly keySource?: KeySource;
+  readonly policy?: ChannelPolicy;
+  /** The queue to fan out into (the platform's, or a test's; closed by its owner, not here). */
+  readonly queue?: MessageQueue;
+}
+
+export interface ChannelModule extends ServiceModule {
+  readonly context: ChannelContext;
+  readonly fanout: Fanout;
+}
+
+interface Storage {
+  readonly db: SqlDatabase;
+  readonly queue: MessageQueue;
+  close(): Promise<void>;
+}
+
+async function openStorage(config: ChannelConfig, overrides: ChannelOverrides): Promise<Storage> {
+  if (config.databaseUrl === undefined) {
+    if (overrides.queue === undefined) {
+      throw new InvalidArgumentError(
+        'the channel service runs on its own only in distributed mode (NATS_URL and DATABASE_URL); in the embedded mode it runs inside the platform (npm start)',
+      );
+    }
+    const db = await openSqliteDatabase(join(config.dataDir, 'channel.sqlite'));
+    await migrate(db, channelMigrations);
+    return { db, queue: overrides.queue, close: () => db.close() };
+  }
+  const db = await openPostgresDatabase({
+    connectionString: config.databaseUrl,
+    schema: config.databaseSchema,
+  });
+  await migrate(db, channelMigrations);
+  if (overrides.queue !== undefined) {
+    return { db, queue: overrides.queue, close: () => db.close() };
+  }
+  const { openJetStreamQueue } = await import('@proof-messenger/queue/nats');
+  const jetstream = await openJetStreamQueue(config.natsUrl ?? '', {
+    settings: { ...DEFAULT_QUEUE_SETTINGS, partitions: config.partitions },
+    streamPrefix: config.natsStreamPrefix,
+    subjectPrefix: config.natsSubjectPrefix,
+    name: 'channel',
+  });
+  return {
+    db,
+    queue: jetstream.queue,
+    close: async () => {
+      await jetstream.close();
+      await db.close();
+    },
+  };
+}
+
+/** Builds the channel service for `config`; nothing is served yet. */
+export async function createChannelModule(
+  config: ChannelConfig,
+  overrides: ChannelOverrides = {},
+): Promise<ChannelModule> {
+  const log = overrides.log ?? jsonLogger('channel');
+  const now = overrides.now ?? Date.now;
+  const provider = overrides.provider ?? defaultProvider();
+  const storage = await openStorage(config, overrides);
+  const { tokenSecret, operators, localOperatorCredential } = resolveServiceSecrets({
+    dataDir: config.dataDir,
+    authTokenSecret: config.authTokenSecret,
+    operatorCredentials: config.operatorCredentials,
+    useLocalOperator: config.serviceCredential === undefined,
+  });
+  const remote =
+    overrides.keySource === undefined
+      ? grpcKeySource(
+          config.keyManagementAddress,
+          config.serviceCredential ?? localOperatorCredential ?? '',
+        )
+      : undefined;
+  const directory = new KeyDirectory({
+    provider,
+    source: overrides.keySource ?? (remote?.source as KeySource),
+    ttlMs: config.keyCacheTtlMs,
+    now,
+  });
+  let fanout: Fanout | undefined;
+  const context: ChannelContext = {
+    config,
+    provider,
+    channels: new SqlChannelStore(storage.db),
+    publications: new SqlPublicationStore(storage.db),
+    queue: storage.queue,
+    policy: overrides.policy ?? new DefaultChannelPolicy(),
+    directory,
+    authenticator: new CallerAuthenticator({
+      tokens: new AccessTokens(tokenSecret),
+      operators,
+      now,
+      isKeyActive: (agentId, keyId) => directory.isKeyActive(agentId, keyId),
+    }),
+    log,
+    now,
+    kickFanout: () => fanout?.kick(),
+  };
+  fanout = new Fanout(context, config.fanoutIntervalMs);
+  const worker = fanout;
+  let pruner: NodeJS.Timeout | undefined;
+  return {
+    name: 'channel',
+    context,
+    fanout: worker,
+    services: [{ service: ChannelService, implementation: channelImplementation(context) }],
+    maxReceiveMessageBytes: config.maxMessageBytes + 64 * 1024,
+    async start() {
+      worker.start();
+      // Publications are the replay guard too: keep them a replay window past their expiry.
+      pruner = setInterval(() => {
+        context.publications
+          .prune(now() - config.replayWindowMs)
+          .catch((error: unknown) => log.error({ err: error }, 'pruning publications failed'));
+      }, 60_000);
+      pruner.unref();
+    },
+    async close() {
+      clearInterval(pruner);
+      await worker.stop();
+      remote?.close();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+export type { ChannelModule, ChannelOverrides } from './channel-module.ts';
+export { createChannelModule } from './channel-module.ts';
+export type { ChannelServer } from './channel-server.ts';
+export { createChannelServer } from './channel-server.ts';
+export type { ChannelConfig } from './config.ts';
+export { loadConfig } from './config.ts';
+export type { ChannelContext } from './context.ts';
+export { DefaultChannelPolicy } from './default-channel-policy.ts';
+export type { ChannelAction, ChannelPolicy } from './ports/channel-policy.ts';
+export type { ChannelRecord, ChannelStore, MemberRecord } from './ports/channel-store.ts';
+export { CHANNEL_KEY_CONTENT_TYPE } from './routes/publish.ts';
