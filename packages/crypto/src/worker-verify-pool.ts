@@ -30,7 +30,7 @@ export class WorkerVerifyPool {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`size must be a positive integer, got ${size}`);
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url));
+      const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
       worker.on('message', ({ id, ok }: { id: number; ok: boolean }) => {
         this.#pending.get(id)?.resolve(ok);
         this.#pending.delete(id);

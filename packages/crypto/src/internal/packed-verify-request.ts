@@ -1,5 +1,5 @@
 /**
- * The message format between WorkerVerifyPool and its worker threads (`verify-worker.ts`): a
+ * The message format between WorkerVerifyPool and its worker threads (`verify-worker.js`): a
  * request's byte strings packed into one ArrayBuffer that is transferred, not cloned.
  */
 
