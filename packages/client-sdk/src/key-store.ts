@@ -14,10 +14,21 @@
  * Caveat: derived objects hold private key material the store cannot wipe (OpenSSL key objects or
  * noble byte arrays); drop them when their key is deleted.
  */
-import type { CompositeSigner, KemKeyPair, Suite } from '@proof-messenger/crypto';
+import type { CompositeSigner, KemKeyPair, SenderKey, Suite } from '@proof-messenger/crypto';
 
-/** What a private key is for. */
-export type KeyKind = 'identity' | 'signed-prekey' | 'one-time-prekey' | 'session';
+/**
+ * What a private key is for. `channel-member` is the KEM key an agent subscribed to a channel
+ * with (publishers encrypt their sender keys to it); `channel-sender` is a 32-byte symmetric
+ * sender key of one channel epoch (its own, or one a publisher sent it). Both name their channel
+ * in `peerId`.
+ */
+export type KeyKind =
+  | 'identity'
+  | 'signed-prekey'
+  | 'one-time-prekey'
+  | 'session'
+  | 'channel-member'
+  | 'channel-sender';
 
 /** Every key kind, in a stable order. */
 export const KEY_KINDS: readonly KeyKind[] = [
@@ -25,6 +36,8 @@ export const KEY_KINDS: readonly KeyKind[] = [
   'signed-prekey',
   'one-time-prekey',
   'session',
+  'channel-member',
+  'channel-sender',
 ];
 
 /** What a new key is, without its seed (for `KeyStore.generate`). */
@@ -33,7 +46,7 @@ export interface KeySpec {
   readonly kind: KeyKind;
   /** The KEM suite (1 ML-KEM-768, 2 X-Wing); required for KEM keys, absent for identity keys. */
   readonly suite?: Suite;
-  /** The peer agent id; required for session keys, absent otherwise. */
+  /** The peer agent id for session keys, the channel id for channel keys; absent otherwise. */
   readonly peerId?: string;
   /** When the key was made (ms since the epoch). */
   readonly createdAtMs: number;
@@ -129,6 +142,13 @@ export interface KeyStore {
    *   an identity key
    */
   loadKemKeyPair(keyId: string): Promise<KemKeyPair>;
+
+  /**
+   * A channel sender key (a copy of its bytes).
+   * @throws KeyUnknownError when the store does not hold the key, InvalidArgumentError when it is
+   *   not a channel-sender key
+   */
+  loadSenderKey(keyId: string): Promise<SenderKey>;
 
   /** Zeroizes every seed and releases what the store holds; later calls fail. Idempotent. */
   close(): Promise<void>;

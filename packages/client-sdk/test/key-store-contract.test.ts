@@ -8,6 +8,7 @@ import { inspect } from 'node:util';
 import {
   defaultProvider,
   kemEncapsulate,
+  senderKeyFingerprint,
   toHex,
   utf8,
   verifyComposite,
@@ -221,7 +222,7 @@ describe.each(adapters)('KeyStore contract: %s', (_name, makeAdapter) => {
       'an unknown kind',
       { kind: 'bogus', seed: KEYS.identity.seed(), createdAtMs: 1 },
       'key.kind',
-      'key.kind must be one of identity, signed-prekey, one-time-prekey, session, got "bogus"',
+      'key.kind must be one of identity, signed-prekey, one-time-prekey, session, channel-member, channel-sender, got "bogus"',
     ],
     [
       'a suite on an identity key',
@@ -263,7 +264,7 @@ describe.each(adapters)('KeyStore contract: %s', (_name, makeAdapter) => {
         createdAtMs: 1,
       },
       'key.peerId',
-      'key.peerId is only for session keys',
+      'key.peerId is only for session and channel keys',
     ],
     [
       'a negative creation time',
@@ -385,6 +386,62 @@ describe.each(adapters)('KeyStore contract: %s', (_name, makeAdapter) => {
     );
     await expect(store.loadKemKeyPair(KEYS.identity.keyId)).rejects.toThrow(
       `key ${KEYS.identity.keyId} is an identity key, not a KEM key; load it with loadSigner`,
+    );
+  });
+
+  it('holds channel member and sender keys, each loaded only as what it is', async () => {
+    const member = await store.put({
+      kind: 'channel-member',
+      suite: 2,
+      peerId: 'news.eu',
+      seed: KEYS.xWing.seed(),
+      createdAtMs: 5,
+    });
+    expect(member).toEqual({
+      keyId: KEYS.xWing.keyId,
+      kind: 'channel-member',
+      suite: 2,
+      peerId: 'news.eu',
+      createdAtMs: 5,
+    });
+    const secret = new Uint8Array(32).fill(42);
+    const sender = await store.put({
+      kind: 'channel-sender',
+      peerId: 'news.eu',
+      seed: secret.slice(),
+      createdAtMs: 6,
+    });
+    expect(sender.keyId).toBe(senderKeyFingerprint(provider, secret));
+    expect(await store.loadSenderKey(sender.keyId)).toEqual({ keyId: sender.keyId, key: secret });
+    expect((await store.loadKemKeyPair(member.keyId)).keyId).toBe(member.keyId);
+    await expect(store.loadSenderKey(member.keyId)).rejects.toThrow(
+      `key ${member.keyId} is a channel-member key, not a channel-sender key`,
+    );
+    await expect(store.loadKemKeyPair(sender.keyId)).rejects.toThrow(
+      `key ${sender.keyId} is a channel-sender key, not a KEM key; load it with loadSenderKey`,
+    );
+    expect((await store.list({ peerId: 'news.eu' })).map((r) => r.kind)).toEqual([
+      'channel-member',
+      'channel-sender',
+    ]);
+    await expect(
+      store.put({
+        kind: 'channel-sender',
+        suite: 2,
+        peerId: 'x',
+        seed: secret.slice(),
+        createdAtMs: 1,
+      }),
+    ).rejects.toThrow('key.suite is only for KEM keys; leave it out for channel-sender keys');
+    await expect(
+      store.put({ kind: 'channel-member', suite: 2, seed: KEYS.xWing.seed(), createdAtMs: 1 }),
+    ).rejects.toThrow(
+      'key.peerId (the channel id) is required for channel-member keys, got undefined',
+    );
+    await expect(
+      store.put({ kind: 'channel-sender', peerId: 'x', seed: new Uint8Array(31), createdAtMs: 1 }),
+    ).rejects.toThrow(
+      'key.seed must be a Uint8Array of 32 bytes for channel-sender keys, got 31 bytes',
     );
   });
 

@@ -43,6 +43,7 @@ export type { SenderKey, SenderKeyScope } from './sender-key-wrap.ts';
 export {
   newSenderKey,
   SENDER_KEY_BYTES,
+  senderKeyFingerprint,
   unwrapWithSenderKey,
   wrapForSenderKey,
 } from './sender-key-wrap.ts';

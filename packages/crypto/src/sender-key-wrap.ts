@@ -81,12 +81,21 @@ function wrapAad(suite: number, keyId: string): Uint8Array {
   return pae('proof-messenger/wrap/v1', u32(suite), utf8(keyId));
 }
 
-/** A fresh random sender key with its key id (22 base64url characters of 16 random bytes, like every key id). */
+/**
+ * The key id of a sender key: its fingerprint, base64url of the first 16 bytes of
+ * SHA-256("proof-messenger/sender-key-id/v1" || key) — 22 characters like every key id, and
+ * derived from the key so a key store can check it.
+ */
+export function senderKeyFingerprint(provider: CryptoProvider, key: Uint8Array): string {
+  checkBytes('sender key', key, SENDER_KEY_BYTES);
+  const digest = provider.sha256(pae('proof-messenger/sender-key-id/v1', key));
+  return base64url(digest.slice(0, 16));
+}
+
+/** A fresh random sender key with its key id. */
 export function newSenderKey(provider: CryptoProvider): SenderKey {
-  return {
-    keyId: base64url(provider.randomBytes(16)),
-    key: provider.randomBytes(SENDER_KEY_BYTES),
-  };
+  const key = provider.randomBytes(SENDER_KEY_BYTES);
+  return { keyId: senderKeyFingerprint(provider, key), key };
 }
 
 /**

@@ -3,9 +3,9 @@
  * key is refused the same way whether it comes from a caller or from disk. Each failure names the
  * field and what a valid value looks like; a seed is described only by its type and length.
  */
-import { Suite } from '@proof-messenger/crypto';
+import { SENDER_KEY_BYTES, Suite } from '@proof-messenger/crypto';
 import { InvalidArgumentError } from '@proof-messenger/errors';
-import { checkAgentId } from '@proof-messenger/protocol';
+import { checkAgentId, checkChannelId } from '@proof-messenger/protocol';
 import { KEY_KINDS, type KeyKind, type KeySpec } from '../key-store.ts';
 
 const IDENTITY_SEED = 64;
@@ -13,6 +13,7 @@ const SEED_BY_SUITE: Record<Suite, number> = { 1: 64, 2: 32 };
 
 /** The seed length of a key of `kind` (and `suite`, for KEM keys). */
 export function seedLength(kind: KeyKind, suite: Suite | undefined): number {
+  if (kind === 'channel-sender') return SENDER_KEY_BYTES;
   if (kind === 'identity' || suite === undefined) return IDENTITY_SEED;
   return SEED_BY_SUITE[suite];
 }
@@ -48,10 +49,10 @@ export function checkKeySpec(value: unknown, field = 'key'): KeySpec {
     kind: kind as KeyKind,
     createdAtMs: checkTimeMs(`${field}.createdAtMs`, spec.createdAtMs),
   };
-  if (kind === 'identity') {
+  if (kind === 'identity' || kind === 'channel-sender') {
     if (spec.suite !== undefined) {
       throw new InvalidArgumentError(
-        `${field}.suite is only for KEM keys; leave it out for identity keys`,
+        `${field}.suite is only for KEM keys; leave it out for ${kind} keys`,
         { field: `${field}.suite` },
       );
     }
@@ -75,8 +76,16 @@ export function checkKeySpec(value: unknown, field = 'key'): KeySpec {
       );
     }
     checked.peerId = checkAgentId(`${field}.peerId`, spec.peerId);
+  } else if (kind === 'channel-member' || kind === 'channel-sender') {
+    if (typeof spec.peerId !== 'string') {
+      throw new InvalidArgumentError(
+        `${field}.peerId (the channel id) is required for ${kind} keys, got ${describe(spec.peerId)}`,
+        { field: `${field}.peerId` },
+      );
+    }
+    checked.peerId = checkChannelId(`${field}.peerId`, spec.peerId);
   } else if (spec.peerId !== undefined) {
-    throw new InvalidArgumentError(`${field}.peerId is only for session keys`, {
+    throw new InvalidArgumentError(`${field}.peerId is only for session and channel keys`, {
       field: `${field}.peerId`,
     });
   }
@@ -94,7 +103,10 @@ export function checkSeed(spec: KeySpec, seed: unknown, field = 'key.seed'): Uin
   const length = seedLength(spec.kind, spec.suite);
   if (!(seed instanceof Uint8Array) || seed.length !== length) {
     const got = seed instanceof Uint8Array ? `${seed.length} bytes` : describe(seed);
-    const what = spec.kind === 'identity' ? 'identity' : `suite ${spec.suite} ${spec.kind}`;
+    const what =
+      spec.kind === 'identity' || spec.kind === 'channel-sender'
+        ? spec.kind
+        : `suite ${spec.suite} ${spec.kind}`;
     throw new InvalidArgumentError(
       `${field} must be a Uint8Array of ${length} bytes for ${what} keys, got ${got}`,
       { field },

@@ -6,7 +6,14 @@
  * Seeds live only in this class's private map, so nothing that prints a record or a store can
  * reach them. Deleting a key zeroizes its seed buffer; `clear` zeroizes them all.
  */
-import { CompositeSigner, type CryptoProvider, KemKeyPair, zeroize } from '@proof-messenger/crypto';
+import {
+  CompositeSigner,
+  type CryptoProvider,
+  KemKeyPair,
+  type SenderKey,
+  senderKeyFingerprint,
+  zeroize,
+} from '@proof-messenger/crypto';
 import { AlreadyExistsError, InvalidArgumentError, KeyUnknownError } from '@proof-messenger/errors';
 import type { KeyFilter, KeyRecord, KeySpec, NewKey } from '../key-store.ts';
 import { checkKeySpec, checkSeed, checkTimeMs, seedLength } from './check-key-spec.ts';
@@ -158,7 +165,9 @@ export class KeyRing {
     const { record, seed } = this.#require(keyId);
     if (record.suite === undefined) {
       throw new InvalidArgumentError(
-        `key ${keyId} is an identity key, not a KEM key; load it with loadSigner`,
+        record.kind === 'identity'
+          ? `key ${keyId} is an identity key, not a KEM key; load it with loadSigner`
+          : `key ${keyId} is a ${record.kind} key, not a KEM key; load it with loadSenderKey`,
         { field: 'keyId' },
       );
     }
@@ -176,7 +185,25 @@ export class KeyRing {
     return entry;
   }
 
+  /**
+   * A channel sender key (a copy: the caller may wipe it).
+   * @throws KeyUnknownError, InvalidArgumentError for any other kind
+   */
+  senderKey(keyId: string): SenderKey {
+    const { record, seed } = this.#require(keyId);
+    if (record.kind !== 'channel-sender') {
+      throw new InvalidArgumentError(
+        `key ${keyId} is a ${record.kind} key, not a channel-sender key`,
+        {
+          field: 'keyId',
+        },
+      );
+    }
+    return { keyId, key: seed.slice() };
+  }
+
   #keyIdOf(spec: KeySpec, seed: Uint8Array): string {
+    if (spec.kind === 'channel-sender') return senderKeyFingerprint(this.#provider, seed);
     return spec.suite === undefined
       ? CompositeSigner.fromSeed(this.#provider, seed).keyId
       : KemKeyPair.fromSeed(this.#provider, spec.suite, seed).keyId;

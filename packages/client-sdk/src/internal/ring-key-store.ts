@@ -13,7 +13,12 @@
  * Caveat: `persist` and `exclusive` are protected for TypeScript only; JavaScript can still call
  * them. Neither gives out a seed, and the ring itself stays in a #private field.
  */
-import { type CompositeSigner, type KemKeyPair, zeroize } from '@proof-messenger/crypto';
+import {
+  type CompositeSigner,
+  type KemKeyPair,
+  type SenderKey,
+  zeroize,
+} from '@proof-messenger/crypto';
 import type { KeyFilter, KeyRecord, KeySpec, KeyStore, NewKey } from '../key-store.ts';
 import type { KeyStoreClosedError } from '../key-store-errors.ts';
 import { AsyncMutex } from './async-mutex.ts';
@@ -86,6 +91,10 @@ export abstract class RingKeyStore implements KeyStore {
 
   loadKemKeyPair(keyId: string): Promise<KemKeyPair> {
     return this.exclusive(() => this.#ring.kemKeyPair(keyId));
+  }
+
+  loadSenderKey(keyId: string): Promise<SenderKey> {
+    return this.exclusive(() => this.#ring.senderKey(keyId));
   }
 
   close(): Promise<void> {
