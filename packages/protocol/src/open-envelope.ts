@@ -22,7 +22,6 @@ import {
 import { ContentMode, type Envelope, type EnvelopeHeader } from '@proof-messenger/proto';
 import { parseEnvelopeHeader } from './envelope-header.ts';
 import {
-  envelopeDigest,
   envelopeSignedBytes,
   payloadAssociatedData,
   SIGNATURE_CONTEXT,
@@ -102,22 +101,18 @@ export async function verifyEnvelope(
     );
   }
   const signature = raw.signature;
+  // Built once: the signature covers these bytes and the digest names them.
+  const signed = envelopeSignedBytes(raw.header, raw.payload);
   const ok =
     signature !== undefined &&
-    (await verifyComposite(
-      provider,
-      senderKey,
-      envelopeSignedBytes(raw.header, raw.payload),
-      signature,
-      SIGNATURE_CONTEXT,
-    ));
+    (await verifyComposite(provider, senderKey, signed, signature, SIGNATURE_CONTEXT));
   if (!ok) {
     throw new SignatureInvalidError(
       `envelope signature does not verify for sender ${header.senderId} with key ${header.senderKeyId}`,
       { field: SIGNATURE_FIELD },
     );
   }
-  return { ...parsed, digest: envelopeDigest(provider, raw.header, raw.payload) };
+  return { ...parsed, digest: provider.sha256(signed) };
 }
 
 /**
