@@ -67,6 +67,7 @@ import {
 } from '@proof-messenger/rpc';
 import type { AgentKeys } from './agent-keys.ts';
 import type { DeliveryNotice, InboundItem, InvalidDelivery, ReceivedMessage } from './inbound.ts';
+import { openChannelDelivery } from './internal/channel-inbound.ts';
 import { keyValidAt } from './internal/key-at.ts';
 import { RecentIds } from './internal/recent-ids.ts';
 import { transportOf } from './internal/transport-of.ts';
@@ -167,6 +168,7 @@ const NOTICE_KINDS = new Map<NoticeKind, DeliveryNotice['kind']>([
   [NoticeKind.DELIVERED, 'delivered'],
   [NoticeKind.EXPIRED, 'expired'],
   [NoticeKind.DEAD_LETTERED, 'dead-lettered'],
+  [NoticeKind.CHANNEL_DELETED, 'channel-deleted'],
 ]);
 
 /** Whether the same call may succeed when tried again. */
@@ -560,7 +562,11 @@ export class AgentClient {
         held.push(delivery.deliveryId);
         return undefined;
       }
-      if (header.destination.case !== 'recipientId' || header.destination.value !== this.agentId) {
+      const channel = header.destination.case === 'channelId';
+      if (
+        !channel &&
+        (header.destination.case !== 'recipientId' || header.destination.value !== this.agentId)
+      ) {
         throw new InvalidArgumentError(
           `envelope ${header.messageId} is not addressed to ${this.agentId}`,
           { field: 'envelope.header.destination' },
@@ -570,6 +576,22 @@ export class AgentClient {
         agentId: header.senderId,
       });
       const senderKey = keyValidAt(keys, header.senderId, header.senderKeyId, header.createdAtMs);
+      if (channel) {
+        const outcome = await openChannelDelivery(
+          this.#provider,
+          this.#keyStore,
+          envelope,
+          header,
+          senderKey,
+          this.#now(),
+        );
+        if (outcome.kind === 'sender-key') {
+          await this.#call('acknowledge', { deliveryId: delivery.deliveryId });
+          return undefined;
+        }
+        this.#unsettled.set(dedupKey, []);
+        return this.#message(delivery, outcome.opened, dedupKey, []);
+      }
       const candidates: KemKeyPair[] = [];
       const oneTimeKeyIds: string[] = [];
       for (const recipient of header.recipients) {
@@ -613,6 +635,7 @@ export class AgentClient {
       kind: 'message',
       messageId: header.messageId,
       senderId: header.senderId,
+      channelId: header.destination.case === 'channelId' ? header.destination.value : '',
       correlationId: header.correlationId,
       contentType: header.contentType,
       priority: header.priority,
@@ -631,7 +654,11 @@ export class AgentClient {
           envelopeDigest: opened.digest,
           acknowledgedAtMs: BigInt(this.#now()),
         });
-        const receipt = await signStatement(this.#keys.signer, DeliveryReceiptBodySchema, body);
+        // Channel publishers get no receipts (one per subscriber would flood them): no signature.
+        const receipt =
+          header.destination.case === 'channelId'
+            ? undefined
+            : await signStatement(this.#keys.signer, DeliveryReceiptBodySchema, body);
         // The yielded delivery may have been superseded by a held redelivery: the first delivery
         // still live carries the receipt, the others are settled without one.
         let acked = false;
@@ -640,7 +667,9 @@ export class AgentClient {
           try {
             await this.#call('acknowledge', {
               deliveryId: id,
-              ...(acked ? {} : { receipt: { body: receipt.body, signature: receipt.signature } }),
+              ...(acked || receipt === undefined
+                ? {}
+                : { receipt: { body: receipt.body, signature: receipt.signature } }),
             });
             acked = true;
           } catch (error) {

@@ -15,6 +15,8 @@ export interface ReceivedMessage {
   readonly kind: 'message';
   readonly messageId: string;
   readonly senderId: string;
+  /** The channel it was published on; empty for a direct message. */
+  readonly channelId: string;
   /** Empty when the sender set none. */
   readonly correlationId: string;
   readonly contentType: string;
@@ -44,9 +46,12 @@ export interface ReceivedMessage {
   nack(delayMs?: number): Promise<void>;
 }
 
-/** What happened to a message this agent sent. */
+/**
+ * What happened to a message this agent sent — or, for `channel-deleted`, to a channel it was
+ * subscribed to (then `messageId` is empty and `recipientId` names the channel).
+ */
 export interface DeliveryNotice {
-  readonly kind: 'delivered' | 'expired' | 'dead-lettered';
+  readonly kind: 'delivered' | 'expired' | 'dead-lettered' | 'channel-deleted';
   /** The id of the message the notice is about. */
   readonly messageId: string;
   readonly recipientId: string;

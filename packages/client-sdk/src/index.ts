@@ -9,9 +9,16 @@ export type {
 } from './agent-client.ts';
 export { AgentClient } from './agent-client.ts';
 export type { AgentKeysOptions, PrekeyPolicy } from './agent-keys.ts';
+export { AgentKeys } from './agent-keys.ts';
+export type {
+  ChannelClientOptions,
+  ChannelSettings,
+  PublishOptions,
+  PublishResult,
+} from './channel-client.ts';
+export { ChannelClient } from './channel-client.ts';
 export type { ConnectAgentOptions } from './connect-agent.ts';
 export { connectAgent } from './connect-agent.ts';
-export { AgentKeys } from './agent-keys.ts';
 export type {
   ChangeSecretOptions,
   FileKeyStoreCreateOptions,

@@ -39,6 +39,12 @@ import { newMessageId } from './identifiers.ts';
 import { type OpenedEnvelope, verifyEnvelope } from './open-envelope.ts';
 import { DEFAULT_SUITE, type EnvelopeFields } from './seal-envelope.ts';
 
+/**
+ * Content type of a sender-key distribution: a channel envelope encrypted to members' KEM keys
+ * whose content is a ChannelSenderKey; the channel service delivers it only to those members.
+ */
+export const CHANNEL_KEY_CONTENT_TYPE = 'application/vnd.proof-messenger.channel-key';
+
 /** Metadata of a channel message: a channel and epoch instead of a recipient. */
 export type ChannelEnvelopeFields = Omit<
   EnvelopeFields,

@@ -1,5 +1,10 @@
 export type { ChannelEnvelopeFields } from './channel-envelope.ts';
-export { openChannelEnvelope, sealChannelEnvelope, senderKeyIdOf } from './channel-envelope.ts';
+export {
+  CHANNEL_KEY_CONTENT_TYPE,
+  openChannelEnvelope,
+  sealChannelEnvelope,
+  senderKeyIdOf,
+} from './channel-envelope.ts';
 export {
   checkEnvelopeHeader,
   HEADER_VERSION,

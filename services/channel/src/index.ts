@@ -8,4 +8,3 @@ export type { ChannelContext } from './context.ts';
 export { DefaultChannelPolicy } from './default-channel-policy.ts';
 export type { ChannelAction, ChannelPolicy } from './ports/channel-policy.ts';
 export type { ChannelRecord, ChannelStore, MemberRecord } from './ports/channel-store.ts';
-export { CHANNEL_KEY_CONTENT_TYPE } from './routes/publish.ts';

@@ -25,13 +25,15 @@ import {
   TooLargeError,
 } from '@proof-messenger/errors';
 import { ContentMode, EnvelopeSchema, type PublishRequest } from '@proof-messenger/proto';
-import { parseEnvelope, senderKeyIdOf, verifyEnvelope } from '@proof-messenger/protocol';
+import {
+  CHANNEL_KEY_CONTENT_TYPE,
+  parseEnvelope,
+  senderKeyIdOf,
+  verifyEnvelope,
+} from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { type ChannelContext, callerOf } from '../context.ts';
 import { channelOf } from '../records.ts';
-
-/** Content type of a sender-key distribution (the payload is a ChannelSenderKey). */
-export const CHANNEL_KEY_CONTENT_TYPE = 'application/vnd.proof-messenger.channel-key';
 
 export function publish(ctx: ChannelContext) {
   return async (request: PublishRequest, call: HandlerContext) => {
