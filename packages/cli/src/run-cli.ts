@@ -58,7 +58,9 @@ function fail(io: CliIo, error: CliError, command: Command | undefined): number 
 }
 
 /** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  // `npm run pm -- send …` and some pnpm versions pass the separator on.
+  const argv = args[0] === '--' ? args.slice(1) : args;
   if (argv.length === 0) {
     io.stderr(programHelp());
     return ExitCode.USAGE;

@@ -115,6 +115,8 @@ describe('proof-messenger CLI', () => {
       stdout: '',
       stderr: 'error: unknown command "bogus" (run `proof-messenger --help`)\n',
     });
+    // `npm run pm -- …` passes the separator through.
+    expect(await runCli(['--', '--help'], {})).toEqual(help);
     expect(await runCli(['agent', 'frobnicate'], {})).toEqual({
       code: 2,
       stdout: '',
