@@ -51,6 +51,8 @@ export interface ChannelAgent {
 export interface ChannelHarness {
   readonly mode: Mode;
   readonly queue: MessageQueue;
+  /** `host:port` of the channel service. */
+  readonly channelAddress: string;
   /** A registered agent with prekeys (`prekeys: false` skips them, for many quick members). */
   agent(
     name: string,
@@ -128,6 +130,7 @@ export async function startChannelHarness(mode: Mode): Promise<ChannelHarness> {
   return {
     mode,
     queue,
+    channelAddress: addresses.channel,
     async agent(name, options = {}) {
       const provider = options.provider ?? nativeProvider;
       const id = `${name}-${randomUUID().slice(0, 8)}`;
