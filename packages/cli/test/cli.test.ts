@@ -214,7 +214,14 @@ describe('proof-messenger CLI', () => {
       agentId: 'pat',
       keyStore: join(dir, 'pat.keys'),
       identityKeyId,
-      keys: { identity: 1, 'signed-prekey': 0, 'one-time-prekey': 0, session: 0 },
+      keys: {
+        identity: 1,
+        'signed-prekey': 0,
+        'one-time-prekey': 0,
+        session: 0,
+        'channel-member': 0,
+        'channel-sender': 0,
+      },
     });
     expect(await pm('pat', ['agent', 'show', '--offline'])).toEqual({
       code: 2,
@@ -256,7 +263,7 @@ describe('proof-messenger CLI', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(
       new RegExp(
-        `^agent bea\\n  key store:        ${join(dir, 'bea.keys')}\\n  identity key:     ${keyId}\\n  prekeys:          1 signed, 50 one-time\\n  session keys:     0\\n  registered:       ${ISO}\\n  server key:       ${keyId}\\n  one-time prekeys: 50 left on the server\\n$`,
+        `^agent bea\\n  key store:        ${join(dir, 'bea.keys')}\\n  identity key:     ${keyId}\\n  prekeys:          1 signed, 50 one-time\\n  session keys:     0\\n  channel keys:     0 member, 0 sender\\n  registered:       ${ISO}\\n  server key:       ${keyId}\\n  one-time prekeys: 50 left on the server\\n$`,
       ),
     );
     // Another key store claiming the same id.

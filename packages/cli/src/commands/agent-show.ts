@@ -74,6 +74,7 @@ key store holds (no secrets), and, unless --offline, its registration as key-man
         `  identity key:     ${local.identityKeyId}`,
         `  prekeys:          ${counts['signed-prekey']} signed, ${counts['one-time-prekey']} one-time`,
         `  session keys:     ${counts.session}`,
+        `  channel keys:     ${counts['channel-member']} member, ${counts['channel-sender']} sender`,
       ];
       if (server?.registered === false) {
         lines.push('  registered:       no (run `proof-messenger agent register`)');
