@@ -7,21 +7,24 @@
  * Each copy has its own queue message id, derived from (publisher, message id, member), so storing
  * a copy twice — after a crash between a batch and its cursor update — stores it once while the
  * copy is queued; the SDK's duplicate suppression covers a copy already acknowledged. Members are
- * walked in agent-id order in batches of `fanoutConcurrency` enqueued at once, and the cursor is
- * saved after each batch, so a crash loses at most the batch in flight and the fanout resumes from
- * the cursor. Only members whose membership covers the publication's epoch receive it (someone who
- * joined later could not decrypt it), and a sender-key distribution goes only to the members whose
- * member keys it is encrypted to.
+ * walked in agent-id order, read 500 at a time and enqueued `fanoutConcurrency` at once; the
+ * cursor is saved after each such batch, so a crash repeats at most the batch in flight and the
+ * fanout resumes from the cursor. Only members whose membership covers the publication's epoch
+ * receive it (someone who joined later could not decrypt it). A sender-key distribution goes only
+ * to the members whose member keys it is encrypted to, looked up by key id (at most 1,024).
  */
 import type { CryptoProvider } from '@proof-messenger/crypto';
 import { derivedMessageId } from '@proof-messenger/protocol';
 import type { QueuePriority } from '@proof-messenger/queue';
 import type { ChannelContext } from './context.ts';
+import type { MemberRecord } from './ports/channel-store.ts';
 import type { PendingFanout } from './ports/publication-store.ts';
 
 /** How long a claimed fanout is owned before another instance may resume it. */
 const LEASE_MS = 30_000;
 const CLAIM_BATCH = 16;
+/** Members read per query while walking the member list. */
+const MEMBER_PAGE = 500;
 
 /** The queue message id of one member's copy of one publication. */
 export function copyId(
@@ -104,44 +107,57 @@ export class Fanout {
   }
 
   async #fanOut(p: PendingFanout): Promise<number> {
-    const { channels, queue, config, provider } = this.#ctx;
-    const only = p.keyIds.length > 0 ? new Set(p.keyIds) : undefined;
-    let cursor = p.cursor;
+    const { channels, config } = this.#ctx;
     let copies = 0;
-    for (;;) {
-      if (this.#stopped) return copies;
-      const members = await channels.members(p.channelId, cursor, config.fanoutConcurrency);
-      if (members.length === 0) break;
-      const now = this.#ctx.now();
-      const targets = members.filter(
-        (m) => m.joinedEpoch <= p.epoch && (only === undefined || only.has(m.memberKeyId)),
-      );
-      await Promise.all(
-        targets.map((member) =>
-          queue.enqueue(
-            {
-              messageId: copyId(provider, p.senderId, p.messageId, member.agentId),
-              senderId: p.senderId,
-              recipientId: member.agentId,
-              priority: p.priority as QueuePriority,
-              expiresAtMs: p.expiresAtMs,
-              body: p.envelope,
-              kind: 'channel',
-            },
-            now,
-          ),
-        ),
-      );
-      copies += targets.length;
-      cursor = members[members.length - 1]?.agentId ?? cursor;
-      await this.#ctx.publications.advance(
-        p.senderId,
-        p.messageId,
-        cursor,
-        this.#ctx.now() + LEASE_MS,
-      );
+    if (p.keyIds.length > 0) {
+      // A sender-key distribution: only the members it is encrypted to, looked up directly.
+      const targets = await channels.membersWithKeys(p.channelId, p.keyIds);
+      copies += await this.#enqueueCopies(p, targets);
+    } else {
+      let cursor = p.cursor;
+      for (;;) {
+        if (this.#stopped) return copies;
+        const page = await channels.members(p.channelId, cursor, MEMBER_PAGE);
+        if (page.length === 0) break;
+        for (let i = 0; i < page.length; i += config.fanoutConcurrency) {
+          if (this.#stopped) return copies;
+          const chunk = page.slice(i, i + config.fanoutConcurrency);
+          copies += await this.#enqueueCopies(p, chunk);
+          cursor = chunk[chunk.length - 1]?.agentId ?? cursor;
+          await this.#ctx.publications.advance(
+            p.senderId,
+            p.messageId,
+            cursor,
+            this.#ctx.now() + LEASE_MS,
+          );
+        }
+      }
     }
     await this.#ctx.publications.complete(p.senderId, p.messageId);
     return copies;
+  }
+
+  /** Stores the copies of `p` for the members among `candidates` its epoch covers, at once. */
+  async #enqueueCopies(p: PendingFanout, candidates: readonly MemberRecord[]): Promise<number> {
+    const { queue, provider } = this.#ctx;
+    const now = this.#ctx.now();
+    const targets = candidates.filter((m) => m.joinedEpoch <= p.epoch);
+    await Promise.all(
+      targets.map((member) =>
+        queue.enqueue(
+          {
+            messageId: copyId(provider, p.senderId, p.messageId, member.agentId),
+            senderId: p.senderId,
+            recipientId: member.agentId,
+            priority: p.priority as QueuePriority,
+            expiresAtMs: p.expiresAtMs,
+            body: p.envelope,
+            kind: 'channel',
+          },
+          now,
+        ),
+      ),
+    );
+    return targets.length;
   }
 }

@@ -119,9 +119,10 @@ export function pageOf(
   pageSize: number,
   pageToken: string,
   defaultSize: number,
+  maxSize = 10_000,
 ): { size: number; after: string } {
-  if (pageSize > 10_000) {
-    throw new InvalidArgumentError(`page_size must be at most 10000, got ${pageSize}`, {
+  if (pageSize > maxSize) {
+    throw new InvalidArgumentError(`page_size must be at most ${maxSize}, got ${pageSize}`, {
       field: 'page_size',
     });
   }

@@ -66,5 +66,7 @@ export interface ChannelStore {
   leave(channelId: string, agentId: string): Promise<boolean>;
   /** Members ordered by agent id, after `afterAgentId` ('' from the start). */
   members(channelId: string, afterAgentId: string, limit: number): Promise<MemberRecord[]>;
+  /** The members whose member key is one of `keyIds` (at most 1,024 ids). */
+  membersWithKeys(channelId: string, keyIds: readonly string[]): Promise<MemberRecord[]>;
   memberCount(channelId: string): Promise<number>;
 }

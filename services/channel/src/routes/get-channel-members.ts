@@ -14,7 +14,9 @@ export function getChannelMembers(ctx: ChannelContext) {
     const caller = await callerOf(ctx, call);
     const channel = await channelOf(ctx, 'channel_id', request.channelId);
     if (caller.kind === 'agent') await ctx.policy.authorize('publish', caller, channel);
-    const { size, after } = pageOf(request.pageSize, request.pageToken, 1000);
+    // A member entry is about 4.7 KiB (the ML-DSA-65 signature and X-Wing key): 200 a page keeps
+    // a page near 1 MiB, well under gRPC's default 4 MiB message limit.
+    const { size, after } = pageOf(request.pageSize, request.pageToken, 200, 500);
     const members = await ctx.channels.members(channel.channelId, after, size);
     return {
       epoch: BigInt(channel.epoch),

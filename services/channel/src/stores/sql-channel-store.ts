@@ -236,6 +236,18 @@ export class SqlChannelStore implements ChannelStore {
     return rows.map(toMember);
   }
 
+  async membersWithKeys(channelId: string, keyIds: readonly string[]): Promise<MemberRecord[]> {
+    if (keyIds.length === 0) return [];
+    const placeholders = keyIds.map((_, i) => `$${i + 2}`).join(', ');
+    const rows = await this.#db.query<MemberRow>(
+      `SELECT channel_id, agent_id, member_key, member_key_id, joined_epoch, joined_at_ms
+         FROM channel_members WHERE channel_id = $1 AND member_key_id IN (${placeholders})
+         ORDER BY agent_id`,
+      [channelId, ...keyIds],
+    );
+    return rows.map(toMember);
+  }
+
   async memberCount(channelId: string): Promise<number> {
     const [row] = await this.#db.query<{ n: number }>(
       'SELECT COUNT(*) AS n FROM channel_members WHERE channel_id = $1',

@@ -450,7 +450,7 @@ export declare type GetChannelMembersRequest = Message<"proofmessenger.v1.GetCha
   channelId: string;
 
   /**
-   * Page size; 0 means the server's default (1,000).
+   * Page size, at most 500; 0 means the server's default (200).
    *
    * @generated from field: uint32 page_size = 2;
    */
