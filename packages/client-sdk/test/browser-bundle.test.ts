@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import { nativeProvider, nobleProvider } from '@proof-messenger/crypto';
 import { createGrpcWebProxy, type GrpcWebProxy, silentLogger } from '@proof-messenger/rpc';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../services/envelope-processor/src/config.ts';
 import {
@@ -42,11 +42,11 @@ const BROWSER_BUILD = {
   bundle: true,
   platform: 'browser',
   target: 'es2022',
-  external: [],
+  external: [] as string[],
   write: false,
   metafile: true,
   logLevel: 'silent',
-} as const;
+} satisfies BuildOptions;
 
 /**
  * A context with the globals a browser page offers that the SDK may use, and nothing

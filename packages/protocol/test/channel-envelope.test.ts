@@ -122,7 +122,7 @@ describe.each([nativeProvider, nobleProvider])(
       const envelope = await sealChannelEnvelope(provider, publisher, fields, senderKey, utf8('x'));
       const header = fromBinary(EnvelopeHeaderSchema, envelope.header);
       header.destination = { case: 'recipientId', value: 'bob' };
-    header.channelEpoch = 0n;
+      header.channelEpoch = 0n;
       expect(() => parseEnvelopeHeader(toBinary(EnvelopeHeaderSchema, header))).toThrow(
         'envelope.header.recipients[0].kem_ciphertext must be',
       );

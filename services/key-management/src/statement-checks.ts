@@ -6,7 +6,6 @@ import {
   COMPOSITE_SIZES,
   type CompositePublicKey,
   compositePublicKey,
-  keyIdOf,
 } from '@proof-messenger/crypto';
 import {
   InvalidArgumentError,
