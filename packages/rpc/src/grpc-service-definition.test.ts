@@ -21,6 +21,7 @@ describe('toGrpcServiceDefinition', () => {
       'acknowledge',
       'nack',
       'verifyEnvelope',
+      'getQueueState',
     ]);
     expect(definition.verifyEnvelope.path).toBe(
       '/proofmessenger.v1.EnvelopeProcessorService/VerifyEnvelope',
