@@ -148,6 +148,12 @@ export interface ReceiveOptions {
    * for the first): one batch, for command-line tools and cron-style agents.
    */
   readonly once?: boolean;
+  /**
+   * Only what a channel delivers: its messages and its channel-deleted notice. Everything else
+   * stays buffered, in order, for another `receive` (a direct-message loop, another channel's):
+   * the subscription as its own async iterator, with the same ack semantics.
+   */
+  readonly channelId?: string;
 }
 
 export interface RequestOptions extends Omit<SendOptions, 'correlationId'> {
@@ -314,8 +320,14 @@ export class AgentClient {
     const maxMessages = options.maxMessages ?? 32;
     let failures = 0;
     let polled = false;
+    const wanted = (item: InboundItem) =>
+      options.channelId === undefined ||
+      (item.kind === 'message'
+        ? item.channelId === options.channelId
+        : item.kind === 'channel-deleted' && item.recipientId === options.channelId);
     while (options.signal?.aborted !== true) {
-      const item = this.#buffer.shift();
+      const index = this.#buffer.findIndex(wanted);
+      const item = index < 0 ? undefined : this.#buffer.splice(index, 1)[0];
       if (item !== undefined) {
         yield item;
         continue;

@@ -285,6 +285,35 @@ describe.each(modes)('channels (%s)', (mode) => {
     expect((await failure(member.channels.get(channelId))).code).toBe(Code.NOT_FOUND);
   });
 
+  it('reads each subscription as its own iterator, leaving the rest for other loops', async () => {
+    const [owner, reader] = (await Promise.all(['owner', 'reader'].map((n) => h.agent(n)))) as [
+      ChannelAgent,
+      ChannelAgent,
+    ];
+    const [a, b] = [channelName('iter-a'), channelName('iter-b')];
+    for (const channelId of [a, b]) {
+      await owner.channels.create({ channelId, policy: ChannelPolicy.OPEN });
+      await reader.channels.subscribe(channelId);
+    }
+    await owner.channels.publish(a, 'a1');
+    await owner.channels.publish(b, 'b1');
+    await owner.messages.send(reader.id, 'direct');
+    await owner.channels.publish(a, 'a2');
+    const only = async (options: { channelId?: string }, count: number) => {
+      const got: string[] = [];
+      const signal = AbortSignal.timeout(8000);
+      for await (const item of reader.messages.receive({ ...options, signal, waitMs: 200 })) {
+        if (item.kind === 'message') got.push(`${item.channelId || 'direct'}:${item.text()}`);
+        await item.ack();
+        if (got.length === count) break;
+      }
+      return got;
+    };
+    expect(await only({ channelId: a }, 2)).toEqual([`${a}:a1`, `${a}:a2`]);
+    expect(await only({ channelId: b }, 1)).toEqual([`${b}:b1`]);
+    expect(await only({}, 1)).toEqual(['direct:direct']);
+  });
+
   it('fans out to 200 members with exactly one copy each', async () => {
     const owner = await h.agent('fan-owner');
     const channelId = channelName('fan');
