@@ -45,7 +45,12 @@ if (demo) {
 Proof-Messenger embedded platform (node ${process.version}, OpenSSL ${process.versions.openssl})
   gRPC:     ${address}  (key-management, envelope-processor, channel; health, reflection)
   crypto:   ML-DSA-65 + Ed25519 signatures, X-Wing (X25519 + ML-KEM-768) + AES-256-GCM
-  data:     ${dataDir}  (survives restarts; logs in platform.log)
+  data:     ${dataDir}  (survives restarts; logs in platform.log)${
+    running?.grpcWebUrl === undefined
+      ? ''
+      : `
+  browsers: ${running.grpcWebUrl}  (gRPC-web gateway)`
+  }
   ready in: ${readyMs.toFixed(0)} ms
 
 Demo: two agents exchange end-to-end encrypted, hybrid-signed messages through it

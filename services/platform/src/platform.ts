@@ -20,7 +20,14 @@ import {
   type KeyManagementModule,
   localKeyHistory,
 } from '@proof-messenger/key-management';
-import { hostModules, jsonLogger, type Logger, type ServiceModule } from '@proof-messenger/rpc';
+import {
+  createGrpcWebProxy,
+  type GrpcWebProxy,
+  hostModules,
+  jsonLogger,
+  type Logger,
+  type ServiceModule,
+} from '@proof-messenger/rpc';
 import type { PlatformConfig } from './config.ts';
 
 /** What tests and tools may replace. */
@@ -37,6 +44,8 @@ export interface Platform {
   readonly channel: ChannelModule;
   /** Listens on config.host:config.port and starts every service; resolves to the bound port. */
   start(): Promise<number>;
+  /** `http://host:port` of the gRPC-web gateway, once started with PM_GRPC_WEB_PORT set. */
+  readonly grpcWebUrl: string | undefined;
   /** Drains calls in flight, stops background work, closes storage. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -70,12 +79,26 @@ export async function createPlatform(
     });
     modules.push(channel);
     const host = hostModules(modules, { host: config.host, port: config.port, log });
+    let gateway: GrpcWebProxy | undefined;
     return {
       keyManagement,
       envelopeProcessor,
       channel,
+      get grpcWebUrl() {
+        return gateway?.url;
+      },
       async start() {
         const port = await host.start();
+        if (config.grpcWeb !== undefined) {
+          // Browsers reach the same services through it; the gateway calls them on this port.
+          gateway = await createGrpcWebProxy({
+            target: `${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+            host: config.grpcWeb.host,
+            port: config.grpcWeb.port,
+            allowedOrigins: config.grpcWeb.allowedOrigins,
+          });
+          log.info({ url: gateway.url }, 'gRPC-web gateway listening');
+        }
         log.info(
           {
             host: config.host,
@@ -87,7 +110,10 @@ export async function createPlatform(
         );
         return port;
       },
-      destroy: () => host.destroy(),
+      async destroy() {
+        await gateway?.close();
+        await host.destroy();
+      },
     };
   } catch (error) {
     for (const module of modules.reverse()) await module.close();

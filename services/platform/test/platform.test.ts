@@ -131,6 +131,59 @@ describe('embedded platform', () => {
     }
   });
 
+  it('serves browsers through the gRPC-web gateway when PM_GRPC_WEB_PORT is set', async () => {
+    const webDir = mkdtempSync(join(tmpdir(), 'pm-platform-web-'));
+    const web = await createPlatform(
+      loadPlatformConfig({ PM_DATA_DIR: webDir, PM_GRPC_PORT: '0', PM_GRPC_WEB_PORT: '0' }),
+      { provider: nativeProvider, log: silentLogger },
+    );
+    try {
+      await web.start();
+      const url = web.grpcWebUrl ?? '';
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      // Both agents talk only through the gateway (the SDK picks gRPC-web for an http URL).
+      const erin = await connectAgent({ agentId: 'erin', address: url, provider: nativeProvider });
+      const finn = await connectAgent({ agentId: 'finn', address: url, provider: nativeProvider });
+      try {
+        await erin.send('finn', 'over grpc-web');
+        const signal = AbortSignal.timeout(5000);
+        let text = '';
+        for await (const item of finn.receive({ signal, waitMs: 500 })) {
+          if (item.kind === 'message') text = item.text();
+          await item.ack();
+          break;
+        }
+        expect(text).toBe('over grpc-web');
+      } finally {
+        erin.close();
+        finn.close();
+      }
+    } finally {
+      await web.destroy();
+      rmSync(webDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a gateway beyond loopback while registration is open from loopback', () => {
+    expect(() =>
+      loadPlatformConfig({ PM_GRPC_WEB_PORT: '8080', PM_GRPC_WEB_HOST: '0.0.0.0' }),
+    ).toThrow(
+      'PM_GRPC_WEB_HOST=0.0.0.0 with open registration would let anyone who reaches the gateway register agents; set PM_OPEN_REGISTRATION=off (and issue enrollment credentials) or keep the gateway on 127.0.0.1',
+    );
+    expect(
+      loadPlatformConfig({
+        PM_GRPC_WEB_PORT: '8080',
+        PM_GRPC_WEB_HOST: '0.0.0.0',
+        PM_OPEN_REGISTRATION: 'off',
+        PM_GRPC_WEB_ORIGINS: 'https://a.example, https://b.example',
+      }).grpcWeb,
+    ).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
   it('refuses distributed settings with a message that says what to do', () => {
     const attempt = () => loadPlatformConfig({ NATS_URL: 'nats://127.0.0.1:4222' });
     expect(attempt).toThrow(InvalidArgumentError);
