@@ -16,6 +16,7 @@ describe('toGrpcServiceDefinition', () => {
   it('names every method by its local name with the full gRPC path', () => {
     expect(Object.keys(definition)).toEqual([
       'sendMessage',
+      'sendMessages',
       'receiveMessages',
       'pollMessages',
       'acknowledge',

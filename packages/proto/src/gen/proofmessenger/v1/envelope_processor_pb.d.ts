@@ -5,6 +5,7 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { DeliveryReceipt, Envelope, EnvelopeHeader } from "./envelope_pb.js";
+import type { Status } from "../../google/rpc/status_pb.js";
 import type { ErrorReason } from "./errors_pb.js";
 import type { IdentityPublicKey, Validity } from "./common_pb.js";
 
@@ -73,6 +74,88 @@ export declare type SendMessageResponse = Message<"proofmessenger.v1.SendMessage
  * Use `create(SendMessageResponseSchema)` to create a new message.
  */
 export declare const SendMessageResponseSchema: GenMessage<SendMessageResponse>;
+
+/**
+ * SendMessages input.
+ *
+ * @generated from message proofmessenger.v1.SendMessagesRequest
+ */
+export declare type SendMessagesRequest = Message<"proofmessenger.v1.SendMessagesRequest"> & {
+  /**
+   * The signed envelopes, 1 to 256 of them. Their header and payload bytes
+   * together may not exceed the service's largest envelope
+   * (PM_MAX_ENVELOPE_BYTES). An empty or too long list is refused with
+   * INVALID_ARGUMENT, too many bytes with RESOURCE_EXHAUSTED, for the whole
+   * call and before any envelope is checked.
+   *
+   * @generated from field: repeated proofmessenger.v1.Envelope envelopes = 1;
+   */
+  envelopes: Envelope[];
+};
+
+/**
+ * Describes the message proofmessenger.v1.SendMessagesRequest.
+ * Use `create(SendMessagesRequestSchema)` to create a new message.
+ */
+export declare const SendMessagesRequestSchema: GenMessage<SendMessagesRequest>;
+
+/**
+ * SendMessages result.
+ *
+ * @generated from message proofmessenger.v1.SendMessagesResponse
+ */
+export declare type SendMessagesResponse = Message<"proofmessenger.v1.SendMessagesResponse"> & {
+  /**
+   * One result per envelope, in request order.
+   *
+   * @generated from field: repeated proofmessenger.v1.SendMessagesResult results = 1;
+   */
+  results: SendMessagesResult[];
+};
+
+/**
+ * Describes the message proofmessenger.v1.SendMessagesResponse.
+ * Use `create(SendMessagesResponseSchema)` to create a new message.
+ */
+export declare const SendMessagesResponseSchema: GenMessage<SendMessagesResponse>;
+
+/**
+ * What happened to one envelope of a SendMessages call.
+ *
+ * @generated from message proofmessenger.v1.SendMessagesResult
+ */
+export declare type SendMessagesResult = Message<"proofmessenger.v1.SendMessagesResult"> & {
+  /**
+   * Either the envelope was stored, or why it was refused.
+   *
+   * @generated from oneof proofmessenger.v1.SendMessagesResult.outcome
+   */
+  outcome: {
+    /**
+     * The envelope was durably stored (or had been already: `duplicate`),
+     * answered as SendMessage would.
+     *
+     * @generated from field: proofmessenger.v1.SendMessageResponse sent = 1;
+     */
+    value: SendMessageResponse;
+    case: "sent";
+  } | {
+    /**
+     * The envelope was refused: the same code, message and ErrorDetail that
+     * SendMessage would have answered with for it alone.
+     *
+     * @generated from field: google.rpc.Status error = 2;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message proofmessenger.v1.SendMessagesResult.
+ * Use `create(SendMessagesResultSchema)` to create a new message.
+ */
+export declare const SendMessagesResultSchema: GenMessage<SendMessagesResult>;
 
 /**
  * ReceiveMessages input.
@@ -639,6 +722,18 @@ export declare const EnvelopeProcessorService: GenService<{
     methodKind: "unary";
     input: typeof SendMessageRequestSchema;
     output: typeof SendMessageResponseSchema;
+  },
+  /**
+   * Submits up to 256 signed envelopes of the calling agent in one call. Each
+   * is checked and stored exactly as SendMessage would, and answered with its
+   * own result; one envelope's refusal does not affect the others.
+   *
+   * @generated from rpc proofmessenger.v1.EnvelopeProcessorService.SendMessages
+   */
+  sendMessages: {
+    methodKind: "unary";
+    input: typeof SendMessagesRequestSchema;
+    output: typeof SendMessagesResponseSchema;
   },
   /**
    * Streams the calling agent's queue while the call stays open.

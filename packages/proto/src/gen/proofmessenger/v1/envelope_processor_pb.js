@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { enumDesc, fileDesc, messageDesc, serviceDesc, tsEnum } from "@bufbuild/protobuf/codegenv2";
+import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import { file_proofmessenger_v1_common } from "./common_pb.js";
 import { file_proofmessenger_v1_envelope } from "./envelope_pb.js";
 import { file_proofmessenger_v1_errors } from "./errors_pb.js";
@@ -11,7 +12,7 @@ import { file_proofmessenger_v1_errors } from "./errors_pb.js";
  * Describes the file proofmessenger/v1/envelope_processor.proto.
  */
 export const file_proofmessenger_v1_envelope_processor = /*@__PURE__*/
-  fileDesc("Cipwcm9vZm1lc3Nlbmdlci92MS9lbnZlbG9wZV9wcm9jZXNzb3IucHJvdG8SEXByb29mbWVzc2VuZ2VyLnYxIkMKElNlbmRNZXNzYWdlUmVxdWVzdBItCghlbnZlbG9wZRgBIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLkVudmVsb3BlImcKE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRIRCglwYXJ0aXRpb24YAiABKA0SFgoOYWNjZXB0ZWRfYXRfbXMYAyABKAMSEQoJZHVwbGljYXRlGAQgASgIIi8KFlJlY2VpdmVNZXNzYWdlc1JlcXVlc3QSFQoNbWF4X2luX2ZsaWdodBgBIAEoDSJIChdSZWNlaXZlTWVzc2FnZXNSZXNwb25zZRItCghkZWxpdmVyeRgBIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLkRlbGl2ZXJ5IjwKE1BvbGxNZXNzYWdlc1JlcXVlc3QSFAoMbWF4X21lc3NhZ2VzGAEgASgNEg8KB3dhaXRfbXMYAiABKA0iRwoUUG9sbE1lc3NhZ2VzUmVzcG9uc2USLwoKZGVsaXZlcmllcxgBIAMoCzIbLnByb29mbWVzc2VuZ2VyLnYxLkRlbGl2ZXJ5IrgBCghEZWxpdmVyeRITCgtkZWxpdmVyeV9pZBgBIAEoCRIWCg5kZWxpdmVyeV9jb3VudBgCIAEoDRIWCg5lbnF1ZXVlZF9hdF9tcxgDIAEoAxIvCghlbnZlbG9wZRgEIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLkVudmVsb3BlSAASKwoGbm90aWNlGAUgASgLMhkucHJvb2ZtZXNzZW5nZXIudjEuTm90aWNlSABCCQoHY29udGVudCKzAQoGTm90aWNlEisKBGtpbmQYASABKA4yHS5wcm9vZm1lc3Nlbmdlci52MS5Ob3RpY2VLaW5kEhIKCm1lc3NhZ2VfaWQYAiABKAkSFAoMcmVjaXBpZW50X2lkGAMgASgJEg0KBWF0X21zGAQgASgDEjMKB3JlY2VpcHQYBSABKAsyIi5wcm9vZm1lc3Nlbmdlci52MS5EZWxpdmVyeVJlY2VpcHQSDgoGcmVhc29uGAYgASgJIl4KEkFja25vd2xlZGdlUmVxdWVzdBITCgtkZWxpdmVyeV9pZBgBIAEoCRIzCgdyZWNlaXB0GAIgASgLMiIucHJvb2ZtZXNzZW5nZXIudjEuRGVsaXZlcnlSZWNlaXB0IhUKE0Fja25vd2xlZGdlUmVzcG9uc2UiNAoLTmFja1JlcXVlc3QSEwoLZGVsaXZlcnlfaWQYASABKAkSEAoIZGVsYXlfbXMYAiABKA0iDgoMTmFja1Jlc3BvbnNlIkYKFVZlcmlmeUVudmVsb3BlUmVxdWVzdBItCghlbnZlbG9wZRgBIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLkVudmVsb3BlIvICChZWZXJpZnlFbnZlbG9wZVJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEjYKDmZhaWx1cmVfcmVhc29uGAIgASgOMh4ucHJvb2ZtZXNzZW5nZXIudjEuRXJyb3JSZWFzb24SFwoPZmFpbHVyZV9tZXNzYWdlGAogASgJEhEKCXNpZ25lcl9pZBgDIAEoCRIUCgxzaWduZWRfYXRfbXMYBCABKAMSOAoKc2lnbmVyX2tleRgFIAEoCzIkLnByb29mbWVzc2VuZ2VyLnYxLklkZW50aXR5UHVibGljS2V5EjEKDGtleV92YWxpZGl0eRgGIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLlZhbGlkaXR5EjEKBmhlYWRlchgHIAEoCzIhLnByb29mbWVzc2VuZ2VyLnYxLkVudmVsb3BlSGVhZGVyEhYKDnNpZ25lZF9jb250ZW50GAggASgMEhcKD2VudmVsb3BlX2RpZ2VzdBgJIAEoDCIoChRHZXRRdWV1ZVN0YXRlUmVxdWVzdBIQCghhZ2VudF9pZBgBIAEoCSJNCg5Qcmlvcml0eUNvdW50cxILCgNsb3cYASABKA0SDgoGbm9ybWFsGAIgASgNEgwKBGhpZ2gYAyABKA0SEAoIY3JpdGljYWwYBCABKA0imAEKFUdldFF1ZXVlU3RhdGVSZXNwb25zZRIQCghhZ2VudF9pZBgBIAEoCRIRCglwYXJ0aXRpb24YAiABKA0SMAoFcmVhZHkYAyABKAsyIS5wcm9vZm1lc3Nlbmdlci52MS5Qcmlvcml0eUNvdW50cxIRCglpbl9mbGlnaHQYBCABKA0SFQoNZGVhZF9sZXR0ZXJlZBgFIAEoDSqdAQoKTm90aWNlS2luZBIbChdOT1RJQ0VfS0lORF9VTlNQRUNJRklFRBAAEhkKFU5PVElDRV9LSU5EX0RFTElWRVJFRBABEhcKE05PVElDRV9LSU5EX0VYUElSRUQQAhIdChlOT1RJQ0VfS0lORF9ERUFEX0xFVFRFUkVEEAMSHwobTk9USUNFX0tJTkRfQ0hBTk5FTF9ERUxFVEVEEAQytwUKGEVudmVsb3BlUHJvY2Vzc29yU2VydmljZRJcCgtTZW5kTWVzc2FnZRIlLnByb29mbWVzc2VuZ2VyLnYxLlNlbmRNZXNzYWdlUmVxdWVzdBomLnByb29mbWVzc2VuZ2VyLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USagoPUmVjZWl2ZU1lc3NhZ2VzEikucHJvb2ZtZXNzZW5nZXIudjEuUmVjZWl2ZU1lc3NhZ2VzUmVxdWVzdBoqLnByb29mbWVzc2VuZ2VyLnYxLlJlY2VpdmVNZXNzYWdlc1Jlc3BvbnNlMAESXwoMUG9sbE1lc3NhZ2VzEiYucHJvb2ZtZXNzZW5nZXIudjEuUG9sbE1lc3NhZ2VzUmVxdWVzdBonLnByb29mbWVzc2VuZ2VyLnYxLlBvbGxNZXNzYWdlc1Jlc3BvbnNlElwKC0Fja25vd2xlZGdlEiUucHJvb2ZtZXNzZW5nZXIudjEuQWNrbm93bGVkZ2VSZXF1ZXN0GiYucHJvb2ZtZXNzZW5nZXIudjEuQWNrbm93bGVkZ2VSZXNwb25zZRJHCgROYWNrEh4ucHJvb2ZtZXNzZW5nZXIudjEuTmFja1JlcXVlc3QaHy5wcm9vZm1lc3Nlbmdlci52MS5OYWNrUmVzcG9uc2USZQoOVmVyaWZ5RW52ZWxvcGUSKC5wcm9vZm1lc3Nlbmdlci52MS5WZXJpZnlFbnZlbG9wZVJlcXVlc3QaKS5wcm9vZm1lc3Nlbmdlci52MS5WZXJpZnlFbnZlbG9wZVJlc3BvbnNlEmIKDUdldFF1ZXVlU3RhdGUSJy5wcm9vZm1lc3Nlbmdlci52MS5HZXRRdWV1ZVN0YXRlUmVxdWVzdBooLnByb29mbWVzc2VuZ2VyLnYxLkdldFF1ZXVlU3RhdGVSZXNwb25zZWIGcHJvdG8z", [file_proofmessenger_v1_common, file_proofmessenger_v1_envelope, file_proofmessenger_v1_errors]);
+  fileDesc("Cipwcm9vZm1lc3Nlbmdlci92MS9lbnZlbG9wZV9wcm9jZXNzb3IucHJvdG8SEXByb29mbWVzc2VuZ2VyLnYxIkMKElNlbmRNZXNzYWdlUmVxdWVzdBItCghlbnZlbG9wZRgBIAEoCzIbLnByb29mbWVzc2VuZ2VyLnYxLkVudmVsb3BlImcKE1NlbmRNZXNzYWdlUmVzcG9uc2USEgoKbWVzc2FnZV9pZBgBIAEoCRIRCglwYXJ0aXRpb24YAiABKA0SFgoOYWNjZXB0ZWRfYXRfbXMYAyABKAMSEQoJZHVwbGljYXRlGAQgASgIIkUKE1NlbmRNZXNzYWdlc1JlcXVlc3QSLgoJZW52ZWxvcGVzGAEgAygLMhsucHJvb2ZtZXNzZW5nZXIudjEuRW52ZWxvcGUiTgoUU2VuZE1lc3NhZ2VzUmVzcG9uc2USNgoHcmVzdWx0cxgBIAMoCzIlLnByb29mbWVzc2VuZ2VyLnYxLlNlbmRNZXNzYWdlc1Jlc3VsdCJ8ChJTZW5kTWVzc2FnZXNSZXN1bHQSNgoEc2VudBgBIAEoCzImLnByb29mbWVzc2VuZ2VyLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2VIABIjCgVlcnJvchgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCQoHb3V0Y29tZSIvChZSZWNlaXZlTWVzc2FnZXNSZXF1ZXN0EhUKDW1heF9pbl9mbGlnaHQYASABKA0iSAoXUmVjZWl2ZU1lc3NhZ2VzUmVzcG9uc2USLQoIZGVsaXZlcnkYASABKAsyGy5wcm9vZm1lc3Nlbmdlci52MS5EZWxpdmVyeSI8ChNQb2xsTWVzc2FnZXNSZXF1ZXN0EhQKDG1heF9tZXNzYWdlcxgBIAEoDRIPCgd3YWl0X21zGAIgASgNIkcKFFBvbGxNZXNzYWdlc1Jlc3BvbnNlEi8KCmRlbGl2ZXJpZXMYASADKAsyGy5wcm9vZm1lc3Nlbmdlci52MS5EZWxpdmVyeSK4AQoIRGVsaXZlcnkSEwoLZGVsaXZlcnlfaWQYASABKAkSFgoOZGVsaXZlcnlfY291bnQYAiABKA0SFgoOZW5xdWV1ZWRfYXRfbXMYAyABKAMSLwoIZW52ZWxvcGUYBCABKAsyGy5wcm9vZm1lc3Nlbmdlci52MS5FbnZlbG9wZUgAEisKBm5vdGljZRgFIAEoCzIZLnByb29mbWVzc2VuZ2VyLnYxLk5vdGljZUgAQgkKB2NvbnRlbnQiswEKBk5vdGljZRIrCgRraW5kGAEgASgOMh0ucHJvb2ZtZXNzZW5nZXIudjEuTm90aWNlS2luZBISCgptZXNzYWdlX2lkGAIgASgJEhQKDHJlY2lwaWVudF9pZBgDIAEoCRINCgVhdF9tcxgEIAEoAxIzCgdyZWNlaXB0GAUgASgLMiIucHJvb2ZtZXNzZW5nZXIudjEuRGVsaXZlcnlSZWNlaXB0Eg4KBnJlYXNvbhgGIAEoCSJeChJBY2tub3dsZWRnZVJlcXVlc3QSEwoLZGVsaXZlcnlfaWQYASABKAkSMwoHcmVjZWlwdBgCIAEoCzIiLnByb29mbWVzc2VuZ2VyLnYxLkRlbGl2ZXJ5UmVjZWlwdCIVChNBY2tub3dsZWRnZVJlc3BvbnNlIjQKC05hY2tSZXF1ZXN0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEhAKCGRlbGF5X21zGAIgASgNIg4KDE5hY2tSZXNwb25zZSJGChVWZXJpZnlFbnZlbG9wZVJlcXVlc3QSLQoIZW52ZWxvcGUYASABKAsyGy5wcm9vZm1lc3Nlbmdlci52MS5FbnZlbG9wZSLyAgoWVmVyaWZ5RW52ZWxvcGVSZXNwb25zZRINCgV2YWxpZBgBIAEoCBI2Cg5mYWlsdXJlX3JlYXNvbhgCIAEoDjIeLnByb29mbWVzc2VuZ2VyLnYxLkVycm9yUmVhc29uEhcKD2ZhaWx1cmVfbWVzc2FnZRgKIAEoCRIRCglzaWduZXJfaWQYAyABKAkSFAoMc2lnbmVkX2F0X21zGAQgASgDEjgKCnNpZ25lcl9rZXkYBSABKAsyJC5wcm9vZm1lc3Nlbmdlci52MS5JZGVudGl0eVB1YmxpY0tleRIxCgxrZXlfdmFsaWRpdHkYBiABKAsyGy5wcm9vZm1lc3Nlbmdlci52MS5WYWxpZGl0eRIxCgZoZWFkZXIYByABKAsyIS5wcm9vZm1lc3Nlbmdlci52MS5FbnZlbG9wZUhlYWRlchIWCg5zaWduZWRfY29udGVudBgIIAEoDBIXCg9lbnZlbG9wZV9kaWdlc3QYCSABKAwiKAoUR2V0UXVldWVTdGF0ZVJlcXVlc3QSEAoIYWdlbnRfaWQYASABKAkiTQoOUHJpb3JpdHlDb3VudHMSCwoDbG93GAEgASgNEg4KBm5vcm1hbBgCIAEoDRIMCgRoaWdoGAMgASgNEhAKCGNyaXRpY2FsGAQgASgNIpgBChVHZXRRdWV1ZVN0YXRlUmVzcG9uc2USEAoIYWdlbnRfaWQYASABKAkSEQoJcGFydGl0aW9uGAIgASgNEjAKBXJlYWR5GAMgASgLMiEucHJvb2ZtZXNzZW5nZXIudjEuUHJpb3JpdHlDb3VudHMSEQoJaW5fZmxpZ2h0GAQgASgNEhUKDWRlYWRfbGV0dGVyZWQYBSABKA0qnQEKCk5vdGljZUtpbmQSGwoXTk9USUNFX0tJTkRfVU5TUEVDSUZJRUQQABIZChVOT1RJQ0VfS0lORF9ERUxJVkVSRUQQARIXChNOT1RJQ0VfS0lORF9FWFBJUkVEEAISHQoZTk9USUNFX0tJTkRfREVBRF9MRVRURVJFRBADEh8KG05PVElDRV9LSU5EX0NIQU5ORUxfREVMRVRFRBAEMpgGChhFbnZlbG9wZVByb2Nlc3NvclNlcnZpY2USXAoLU2VuZE1lc3NhZ2USJS5wcm9vZm1lc3Nlbmdlci52MS5TZW5kTWVzc2FnZVJlcXVlc3QaJi5wcm9vZm1lc3Nlbmdlci52MS5TZW5kTWVzc2FnZVJlc3BvbnNlEl8KDFNlbmRNZXNzYWdlcxImLnByb29mbWVzc2VuZ2VyLnYxLlNlbmRNZXNzYWdlc1JlcXVlc3QaJy5wcm9vZm1lc3Nlbmdlci52MS5TZW5kTWVzc2FnZXNSZXNwb25zZRJqCg9SZWNlaXZlTWVzc2FnZXMSKS5wcm9vZm1lc3Nlbmdlci52MS5SZWNlaXZlTWVzc2FnZXNSZXF1ZXN0GioucHJvb2ZtZXNzZW5nZXIudjEuUmVjZWl2ZU1lc3NhZ2VzUmVzcG9uc2UwARJfCgxQb2xsTWVzc2FnZXMSJi5wcm9vZm1lc3Nlbmdlci52MS5Qb2xsTWVzc2FnZXNSZXF1ZXN0GicucHJvb2ZtZXNzZW5nZXIudjEuUG9sbE1lc3NhZ2VzUmVzcG9uc2USXAoLQWNrbm93bGVkZ2USJS5wcm9vZm1lc3Nlbmdlci52MS5BY2tub3dsZWRnZVJlcXVlc3QaJi5wcm9vZm1lc3Nlbmdlci52MS5BY2tub3dsZWRnZVJlc3BvbnNlEkcKBE5hY2sSHi5wcm9vZm1lc3Nlbmdlci52MS5OYWNrUmVxdWVzdBofLnByb29mbWVzc2VuZ2VyLnYxLk5hY2tSZXNwb25zZRJlCg5WZXJpZnlFbnZlbG9wZRIoLnByb29mbWVzc2VuZ2VyLnYxLlZlcmlmeUVudmVsb3BlUmVxdWVzdBopLnByb29mbWVzc2VuZ2VyLnYxLlZlcmlmeUVudmVsb3BlUmVzcG9uc2USYgoNR2V0UXVldWVTdGF0ZRInLnByb29mbWVzc2VuZ2VyLnYxLkdldFF1ZXVlU3RhdGVSZXF1ZXN0GigucHJvb2ZtZXNzZW5nZXIudjEuR2V0UXVldWVTdGF0ZVJlc3BvbnNlYgZwcm90bzM", [file_google_rpc_status, file_proofmessenger_v1_common, file_proofmessenger_v1_envelope, file_proofmessenger_v1_errors]);
 
 /**
  * Describes the message proofmessenger.v1.SendMessageRequest.
@@ -28,109 +29,130 @@ export const SendMessageResponseSchema = /*@__PURE__*/
   messageDesc(file_proofmessenger_v1_envelope_processor, 1);
 
 /**
+ * Describes the message proofmessenger.v1.SendMessagesRequest.
+ * Use `create(SendMessagesRequestSchema)` to create a new message.
+ */
+export const SendMessagesRequestSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_envelope_processor, 2);
+
+/**
+ * Describes the message proofmessenger.v1.SendMessagesResponse.
+ * Use `create(SendMessagesResponseSchema)` to create a new message.
+ */
+export const SendMessagesResponseSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_envelope_processor, 3);
+
+/**
+ * Describes the message proofmessenger.v1.SendMessagesResult.
+ * Use `create(SendMessagesResultSchema)` to create a new message.
+ */
+export const SendMessagesResultSchema = /*@__PURE__*/
+  messageDesc(file_proofmessenger_v1_envelope_processor, 4);
+
+/**
  * Describes the message proofmessenger.v1.ReceiveMessagesRequest.
  * Use `create(ReceiveMessagesRequestSchema)` to create a new message.
  */
 export const ReceiveMessagesRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 2);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 5);
 
 /**
  * Describes the message proofmessenger.v1.ReceiveMessagesResponse.
  * Use `create(ReceiveMessagesResponseSchema)` to create a new message.
  */
 export const ReceiveMessagesResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 3);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 6);
 
 /**
  * Describes the message proofmessenger.v1.PollMessagesRequest.
  * Use `create(PollMessagesRequestSchema)` to create a new message.
  */
 export const PollMessagesRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 4);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 7);
 
 /**
  * Describes the message proofmessenger.v1.PollMessagesResponse.
  * Use `create(PollMessagesResponseSchema)` to create a new message.
  */
 export const PollMessagesResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 5);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 8);
 
 /**
  * Describes the message proofmessenger.v1.Delivery.
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 6);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 9);
 
 /**
  * Describes the message proofmessenger.v1.Notice.
  * Use `create(NoticeSchema)` to create a new message.
  */
 export const NoticeSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 7);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 10);
 
 /**
  * Describes the message proofmessenger.v1.AcknowledgeRequest.
  * Use `create(AcknowledgeRequestSchema)` to create a new message.
  */
 export const AcknowledgeRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 8);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 11);
 
 /**
  * Describes the message proofmessenger.v1.AcknowledgeResponse.
  * Use `create(AcknowledgeResponseSchema)` to create a new message.
  */
 export const AcknowledgeResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 9);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 12);
 
 /**
  * Describes the message proofmessenger.v1.NackRequest.
  * Use `create(NackRequestSchema)` to create a new message.
  */
 export const NackRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 10);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 13);
 
 /**
  * Describes the message proofmessenger.v1.NackResponse.
  * Use `create(NackResponseSchema)` to create a new message.
  */
 export const NackResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 11);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 14);
 
 /**
  * Describes the message proofmessenger.v1.VerifyEnvelopeRequest.
  * Use `create(VerifyEnvelopeRequestSchema)` to create a new message.
  */
 export const VerifyEnvelopeRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 12);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 15);
 
 /**
  * Describes the message proofmessenger.v1.VerifyEnvelopeResponse.
  * Use `create(VerifyEnvelopeResponseSchema)` to create a new message.
  */
 export const VerifyEnvelopeResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 13);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 16);
 
 /**
  * Describes the message proofmessenger.v1.GetQueueStateRequest.
  * Use `create(GetQueueStateRequestSchema)` to create a new message.
  */
 export const GetQueueStateRequestSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 14);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 17);
 
 /**
  * Describes the message proofmessenger.v1.PriorityCounts.
  * Use `create(PriorityCountsSchema)` to create a new message.
  */
 export const PriorityCountsSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 15);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 18);
 
 /**
  * Describes the message proofmessenger.v1.GetQueueStateResponse.
  * Use `create(GetQueueStateResponseSchema)` to create a new message.
  */
 export const GetQueueStateResponseSchema = /*@__PURE__*/
-  messageDesc(file_proofmessenger_v1_envelope_processor, 16);
+  messageDesc(file_proofmessenger_v1_envelope_processor, 19);
 
 /**
  * Describes the enum proofmessenger.v1.NoticeKind.
