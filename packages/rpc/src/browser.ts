@@ -12,5 +12,5 @@ export type { RpcTransport } from './rpc-transport.ts';
 export type { RequestInit, ResponseOf, UnaryMethodName } from './service-client.ts';
 export { ServiceClient } from './service-client.ts';
 export type { WireStatus } from './status-decoder.ts';
-export { decodeStatus, STATUS_DETAILS_KEY } from './status-decoder.ts';
+export { decodeStatus, fromStatus, STATUS_DETAILS_KEY } from './status-decoder.ts';
 export { webTransportFor as transportFor } from './web-transport-for.ts';

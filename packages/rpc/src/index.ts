@@ -47,12 +47,13 @@ export { ServiceClient } from './service-client.ts';
 export type { ModuleHost, ModuleHostOptions, ServiceModule } from './service-module.ts';
 export { hostModules } from './service-module.ts';
 export type { WireStatus } from './status-decoder.ts';
-export { decodeStatus } from './status-decoder.ts';
+export { decodeStatus, fromStatus } from './status-decoder.ts';
 export type { ErrorLogger } from './status-mapper.ts';
 export {
   fromServiceError,
   INTERNAL_MESSAGE,
   STATUS_DETAILS_KEY,
   toServiceError,
+  toStatus,
 } from './status-mapper.ts';
 export { transportFor } from './transport-for.ts';

@@ -10,7 +10,12 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { anyIs, anyUnpack } from '@bufbuild/protobuf/wkt';
 import { Code, ProofMessengerError, Reason } from '@proof-messenger/errors';
-import { type ErrorDetail, ErrorDetailSchema, StatusSchema } from '@proof-messenger/proto';
+import {
+  type ErrorDetail,
+  ErrorDetailSchema,
+  type Status,
+  StatusSchema,
+} from '@proof-messenger/proto';
 
 /** Trailer that carries the serialized google.rpc.Status. */
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
@@ -33,11 +38,28 @@ export interface WireStatus {
  */
 export function decodeStatus(status: WireStatus, cause?: unknown): ProofMessengerError {
   const detail = status.details === undefined ? undefined : readErrorDetail(status.details);
-  const code = isCode(status.code) ? status.code : Code.UNKNOWN;
+  return toError(status.code, status.message, detail, cause);
+}
+
+/**
+ * The ProofMessengerError a google.rpc.Status carried inside a response stands for (one item of a
+ * SendMessages answer), decoded by the same rules as `decodeStatus`.
+ */
+export function fromStatus(status: Status, cause?: unknown): ProofMessengerError {
+  return toError(status.code, status.message, errorDetailOf(status), cause);
+}
+
+function toError(
+  wireCode: number,
+  message: string,
+  detail: ErrorDetail | undefined,
+  cause: unknown,
+): ProofMessengerError {
+  const code = isCode(wireCode) ? wireCode : Code.UNKNOWN;
   if (detail === undefined) {
-    return new ProofMessengerError(code, Reason.UNSPECIFIED, status.message, { cause });
+    return new ProofMessengerError(code, Reason.UNSPECIFIED, message, { cause });
   }
-  return new ProofMessengerError(code, toReason(detail.reason), status.message, {
+  return new ProofMessengerError(code, toReason(detail.reason), message, {
     cause,
     field: detail.field,
     retryable: detail.retryable,
@@ -48,7 +70,14 @@ export function decodeStatus(status: WireStatus, cause?: unknown): ProofMessenge
 
 function readErrorDetail(bytes: Uint8Array): ErrorDetail | undefined {
   try {
-    const status = fromBinary(StatusSchema, bytes);
+    return errorDetailOf(fromBinary(StatusSchema, bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+function errorDetailOf(status: Status): ErrorDetail | undefined {
+  try {
     const packed = status.details.find((any) => anyIs(any, ErrorDetailSchema));
     return packed === undefined ? undefined : anyUnpack(packed, ErrorDetailSchema);
   } catch {

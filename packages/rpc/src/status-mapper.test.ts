@@ -13,11 +13,13 @@ import {
 import { ErrorDetailSchema, ErrorReason, StatusSchema } from '@proof-messenger/proto';
 import { describe, expect, it } from 'vitest';
 import { recordingLogger } from './_testing.ts';
+import { fromStatus } from './status-decoder.ts';
 import {
   fromServiceError,
   INTERNAL_MESSAGE,
   STATUS_DETAILS_KEY,
   toServiceError,
+  toStatus,
 } from './status-mapper.ts';
 
 function decodeTrailer(metadata: grpc.Metadata) {
@@ -210,5 +212,35 @@ describe('fromServiceError', () => {
     const err = fromServiceError({ code: 99 as grpc.status, details: 'odd', metadata });
     expect(err.code).toBe(Code.UNKNOWN);
     expect(err.reason).toBe(Reason.UNSPECIFIED);
+  });
+});
+
+describe('toStatus', () => {
+  it('is exactly the google.rpc.Status that toServiceError sends in its trailer', () => {
+    const err = new RateLimitedError('too many requests', { retryAfterMs: 1500 });
+    const trailer = decodeTrailer(toServiceError(err, recordingLogger()).metadata).status;
+    expect(toBinary(StatusSchema, toStatus(err, recordingLogger()))).toEqual(
+      toBinary(StatusSchema, trailer),
+    );
+  });
+
+  it('never carries an internal message, and logs it', () => {
+    const log = recordingLogger();
+    const status = toStatus(new Error('pg: password authentication failed'), log, {
+      method: 'SendMessages',
+    });
+    expect(status.code).toBe(Code.INTERNAL);
+    expect(status.message).toBe(INTERNAL_MESSAGE);
+    expect(log.entries.map((entry) => entry.level)).toEqual(['error']);
+  });
+
+  it('round-trips through fromStatus into the same typed error', () => {
+    const err = new RateLimitedError('too many requests', { retryAfterMs: 1500 });
+    const decoded = fromStatus(toStatus(err, recordingLogger()));
+    expect(decoded.code).toBe(Code.RESOURCE_EXHAUSTED);
+    expect(decoded.reason).toBe(Reason.RATE_LIMITED);
+    expect(decoded.message).toBe('too many requests');
+    expect(decoded.retryable).toBe(true);
+    expect(decoded.retryAfterMs).toBe(1500);
   });
 });

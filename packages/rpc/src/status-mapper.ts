@@ -18,6 +18,7 @@ import {
   type ErrorDetail,
   ErrorDetailSchema,
   type ErrorReason,
+  type Status,
   StatusSchema,
 } from '@proof-messenger/proto';
 import { decodeStatus, STATUS_DETAILS_KEY } from './status-decoder.ts';
@@ -43,15 +44,37 @@ export function toServiceError(
   log: ErrorLogger,
   fields: Record<string, unknown> = {},
 ): grpc.StatusObject {
+  const status = toStatus(err, log, fields);
+  const metadata = new grpc.Metadata();
+  try {
+    if (status.details.length > 0) {
+      metadata.set(STATUS_DETAILS_KEY, Buffer.from(toBinary(StatusSchema, status)));
+    }
+  } catch {
+    return { code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: new grpc.Metadata() };
+  }
+  return { code: status.code, details: status.message, metadata };
+}
+
+/**
+ * Maps any error to the google.rpc.Status it stands for, with the same rules as `toServiceError`
+ * (which sends this very message in its trailer): for a status carried inside a response, such as
+ * one item of a batch. Never throws.
+ */
+export function toStatus(
+  err: unknown,
+  log: ErrorLogger,
+  fields: Record<string, unknown> = {},
+): Status {
   try {
     if (!isExposable(err)) {
       log.error({ ...fields, err }, 'request failed with an internal error');
-      return statusObject(Code.INTERNAL, INTERNAL_MESSAGE, { reason: Reason.INTERNAL });
+      return statusMessage(Code.INTERNAL, INTERNAL_MESSAGE, { reason: Reason.INTERNAL });
     }
     if (err.cause !== undefined) {
       log.warn({ ...fields, err }, 'request failed; the cause was not sent to the client');
     }
-    return statusObject(err.code, err.message, {
+    return statusMessage(err.code, err.message, {
       reason: err.reason,
       field: err.field,
       retryable: err.retryable,
@@ -59,7 +82,7 @@ export function toServiceError(
       metadata: { ...err.metadata },
     });
   } catch {
-    return { code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: new grpc.Metadata() };
+    return create(StatusSchema, { code: Code.INTERNAL, message: INTERNAL_MESSAGE });
   }
 }
 
@@ -87,24 +110,21 @@ function isExposable(err: unknown): err is ProofMessengerError {
   return err instanceof ProofMessengerError && err.code !== Code.INTERNAL && err.code !== Code.OK;
 }
 
-function statusObject(
+function statusMessage(
   code: Code,
   message: string,
   detail: Partial<Omit<ErrorDetail, '$typeName' | 'reason'>> & { reason: Reason },
-): grpc.StatusObject {
+): Status {
   // Reason mirrors ErrorReason number for number (status-mapper.test.ts checks it).
   const errorDetail = create(ErrorDetailSchema, {
     ...detail,
     reason: detail.reason as ErrorReason,
   });
-  const status = create(StatusSchema, {
+  return create(StatusSchema, {
     code,
     message,
     details: [anyPack(ErrorDetailSchema, errorDetail)],
   });
-  const metadata = new grpc.Metadata();
-  metadata.set(STATUS_DETAILS_KEY, Buffer.from(toBinary(StatusSchema, status)));
-  return { code, details: message, metadata };
 }
 
 function toInt64(ms: number): bigint {
