@@ -1,10 +1,16 @@
 /**
  * A command's connection as an agent: its key store opened, its keys (`AgentKeys`, which
- * authenticate to every service) and, when asked, its messaging client (`AgentClient`). `withAgent`
+ * authenticate to every service) and, when asked, its messaging client (`AgentClient`) and its
+ * channel client (`ChannelClient`, which keeps channel member keys in the same key store). `withAgent`
  * closes all of it however the command ends, so the key store lock is released and no gRPC channel
  * keeps the process alive.
  */
-import { AgentClient, AgentKeys, type InvalidDelivery } from '@proof-messenger/client-sdk';
+import {
+  AgentClient,
+  AgentKeys,
+  ChannelClient,
+  type InvalidDelivery,
+} from '@proof-messenger/client-sdk';
 import { Code, ProofMessengerError } from '@proof-messenger/errors';
 import { EnvelopeProcessorService, type GetQueueStateResponse } from '@proof-messenger/proto';
 import { PromiseClient } from '@proof-messenger/rpc';
@@ -12,15 +18,17 @@ import { type AgentStore, openAgentStore } from './agent-store.ts';
 import { CliError } from './cli-error.ts';
 import type { Invocation } from './command.ts';
 import { ExitCode } from './exit-code.ts';
-import { serverAddresses } from './global-options.ts';
+import { type ServerAddresses, serverAddresses } from './global-options.ts';
 
 /** An agent connected to the services. */
 export interface AgentSession {
   readonly store: AgentStore;
   readonly keys: AgentKeys;
-  readonly addresses: { readonly keyManagement: string; readonly envelopeProcessor: string };
+  readonly addresses: ServerAddresses;
   /** The messaging client (created on first use). */
   client(): AgentClient;
+  /** The channel client, at the channel service's address (created on first use). */
+  channels(): ChannelClient;
   /**
    * Authenticates and asks the envelope processor for the queue state of the agent (or of
    * `agentId`, which only an operator may read): fails fast when
@@ -65,6 +73,7 @@ export async function withAgent<T>(
   const store = await openAgentStore(invocation.io, invocation.values);
   let keys: AgentKeys | undefined;
   let client: AgentClient | undefined;
+  let channels: ChannelClient | undefined;
   try {
     const opened = await AgentKeys.open({
       address: addresses.keyManagement,
@@ -84,6 +93,10 @@ export async function withAgent<T>(
         });
         return client;
       },
+      channels: () => {
+        channels ??= ChannelClient.create({ keys: opened, address: addresses.channel });
+        return channels;
+      },
       checkServers: async (agentId = '') => {
         const rpc = new PromiseClient(EnvelopeProcessorService, addresses.envelopeProcessor);
         try {
@@ -101,6 +114,7 @@ export async function withAgent<T>(
     throw explainAuthentication(error, store);
   } finally {
     client?.close();
+    channels?.close();
     keys?.close();
     await store.keyStore.close();
   }

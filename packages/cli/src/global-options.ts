@@ -2,6 +2,9 @@
  * Options shared by many commands, and how they resolve against the environment: the server
  * addresses (the embedded platform serves everything on one port; separately started services
  * have one each), the agent's key store and its secret, and JSON output.
+ *
+ * The channel service's address is a group of its own: only the `channel` commands call it
+ * (channel messages reach subscribers through the envelope processor's queue).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,13 @@ export const GLOBAL_OPTIONS: Readonly<Record<OptionGroup, Readonly<Record<string
       value: '<host:port>',
       description:
         'the envelope processor when it is not at --address (env PM_ENVELOPE_PROCESSOR_ADDRESS)',
+    },
+  },
+  channel: {
+    'channel-address': {
+      type: 'string',
+      value: '<host:port>',
+      description: 'the channel service when it is not at --address (env PM_CHANNEL_ADDRESS)',
     },
   },
   'key-store': {
@@ -59,16 +69,22 @@ export function optionString(values: OptionValues, name: string): string | undef
   return stringValue(values, name);
 }
 
-/** The addresses to call: key-management (or the platform) and the envelope processor. */
-export function serverAddresses(
-  io: CliIo,
-  values: OptionValues,
-): { readonly keyManagement: string; readonly envelopeProcessor: string } {
+/** Where the services are; each defaults to `--address` (the platform serves all on one port). */
+export interface ServerAddresses {
+  readonly keyManagement: string;
+  readonly envelopeProcessor: string;
+  readonly channel: string;
+}
+
+/** The addresses to call: key-management (or the platform), the envelope processor, channels. */
+export function serverAddresses(io: CliIo, values: OptionValues): ServerAddresses {
   const keyManagement = stringValue(values, 'address') ?? (io.env.PM_ADDRESS || DEFAULT_ADDRESS);
   const envelopeProcessor =
     stringValue(values, 'envelope-processor') ??
     (io.env.PM_ENVELOPE_PROCESSOR_ADDRESS || keyManagement);
-  return { keyManagement, envelopeProcessor };
+  const channel =
+    stringValue(values, 'channel-address') ?? (io.env.PM_CHANNEL_ADDRESS || keyManagement);
+  return { keyManagement, envelopeProcessor, channel };
 }
 
 /** Where the key store file is. */

@@ -113,10 +113,17 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     return await command.run({ io, positionals, values });
   } catch (error) {
     const addresses = command.groups.includes('server') ? serverAddresses(io, values) : undefined;
-    const cliError = toCliError(
-      error,
-      addresses === undefined ? [] : [addresses.keyManagement, addresses.envelopeProcessor],
-    );
+    const called =
+      addresses === undefined
+        ? []
+        : [
+            { address: addresses.keyManagement, flag: '--address' },
+            { address: addresses.envelopeProcessor, flag: '--envelope-processor' },
+            ...(command.groups.includes('channel')
+              ? [{ address: addresses.channel, flag: '--channel-address' }]
+              : []),
+          ];
+    const cliError = toCliError(error, called);
     return fail(io, cliError, command);
   }
 }

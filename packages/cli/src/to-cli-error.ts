@@ -12,19 +12,20 @@ import { Code, codeName, ProofMessengerError, Reason } from '@proof-messenger/er
 import { CliError } from './cli-error.ts';
 import { ExitCode } from './exit-code.ts';
 
-/** Addresses the command talked to, for the unreachable-server message. */
-export type Addresses = readonly string[];
+/** Addresses the command talked to, each with the flag that sets it, for the unreachable-server message. */
+export type Addresses = readonly { readonly address: string; readonly flag: string }[];
 
 function isUnreachable(error: ProofMessengerError): boolean {
   return error.code === Code.UNAVAILABLE && error.reason === Reason.UNSPECIFIED;
 }
 
 function unreachable(error: ProofMessengerError, addresses: Addresses): CliError {
-  const named = addresses.find((address) => error.message.includes(address));
-  const where = named ?? [...new Set(addresses)].join(' or ');
+  // The first entry for an address names its flag: --address when the services share it.
+  const named = addresses.find(({ address }) => error.message.includes(address));
+  const where = named?.address ?? [...new Set(addresses.map((a) => a.address))].join(' or ');
   return new CliError(
     ExitCode.UNREACHABLE,
-    `cannot reach ${where || 'the server'}: is the platform running? start it with \`npm start\` or \`proof-messenger start\`, or pass --address <host:port>`,
+    `cannot reach ${where || 'the server'}: is the platform running? start it with \`npm start\` or \`proof-messenger start\`, or pass ${named?.flag ?? '--address'} <host:port>`,
     { cause: error },
   );
 }

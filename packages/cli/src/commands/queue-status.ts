@@ -3,28 +3,16 @@
  * GetQueueState. As an agent (the key store's) it reads its own queue; with an operator credential
  * it reads any agent's, and needs no key store.
  */
-import { readFile } from 'node:fs/promises';
 import { EnvelopeProcessorService, type GetQueueStateResponse } from '@proof-messenger/proto';
 import { PromiseClient } from '@proof-messenger/rpc';
 import { agentIdArgument } from '../agent-id-argument.ts';
 import { withAgent } from '../agent-session.ts';
 import { CliError } from '../cli-error.ts';
-import type { CliIo, Command, OptionValues } from '../command.ts';
+import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-code.ts';
 import { jsonLine } from '../format.ts';
-import { optionString, serverAddresses, wantsJson } from '../global-options.ts';
-
-async function operatorCredential(io: CliIo, values: OptionValues): Promise<string | undefined> {
-  const file = optionString(values, 'operator-credential-file');
-  if (file === undefined) return io.env.PM_OPERATOR_CREDENTIAL || undefined;
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    throw new CliError(ExitCode.NOT_FOUND, `cannot read the operator credential file ${file}`, {
-      cause: error,
-    });
-  }
-}
+import { serverAddresses, wantsJson } from '../global-options.ts';
+import { OPERATOR_CREDENTIAL_OPTION, operatorCredential } from '../operator-credential.ts';
 
 function show(state: GetQueueStateResponse, json: boolean): string {
   const ready = state.ready ?? { low: 0, normal: 0, high: 0, critical: 0 };
@@ -63,12 +51,7 @@ Examples:
   proof-messenger queue status
   proof-messenger queue status billing-bot --operator-credential-file .data/operator.credential`,
   options: {
-    'operator-credential-file': {
-      type: 'string',
-      value: '<file>',
-      description:
-        'act as an operator with the credential in this file (env PM_OPERATOR_CREDENTIAL)',
-    },
+    'operator-credential-file': OPERATOR_CREDENTIAL_OPTION,
   },
   groups: ['server', 'key-store', 'output'],
   async run(invocation) {
