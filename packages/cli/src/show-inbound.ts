@@ -1,7 +1,9 @@
 /**
  * How `receive`, `request` and the notices they meet are printed: one block per message (sender,
  * id, priority, encrypted or signed cleartext, time, the id to reply to, then the content), one
- * line per notice; or one JSON object per item with `--json`.
+ * line per notice; or one JSON object per item with `--json`. A channel message starts with its
+ * channel (`channel news · from alice · …`; `channelId` in JSON, empty for direct messages), and a
+ * channel-deleted notice names the channel instead of a message.
  */
 import type { DeliveryNotice, InboundItem, ReceivedMessage } from '@proof-messenger/client-sdk';
 import { isoTime, jsonContent, jsonLine, priorityName, showContent } from './format.ts';
@@ -13,10 +15,15 @@ export function replyTo(message: ReceivedMessage): string {
 
 function messageText(message: ReceivedMessage): string {
   const mode = message.cleartext ? 'signed cleartext' : 'encrypted';
-  return `from ${message.senderId} · id ${message.messageId} · priority ${priorityName(message.priority)} · ${mode} · sent ${isoTime(message.createdAtMs)}\nreply-to: ${replyTo(message)}\n${showContent(message.content)}\n`;
+  const channel = message.channelId === '' ? '' : `channel ${message.channelId} · `;
+  return `${channel}from ${message.senderId} · id ${message.messageId} · priority ${priorityName(message.priority)} · ${mode} · sent ${isoTime(message.createdAtMs)}\nreply-to: ${replyTo(message)}\n${showContent(message.content)}\n`;
 }
 
 function noticeText(notice: DeliveryNotice): string {
+  if (notice.kind === 'channel-deleted') {
+    const reason = notice.reason === '' ? '' : ` · ${notice.reason}`;
+    return `notice channel-deleted · channel ${notice.recipientId} · at ${isoTime(notice.atMs)}${reason}\n`;
+  }
   const receipt =
     notice.kind === 'delivered'
       ? notice.receiptVerified
@@ -35,6 +42,7 @@ export function showInbound(item: InboundItem, json: boolean): string {
       kind: 'message',
       messageId: item.messageId,
       senderId: item.senderId,
+      channelId: item.channelId,
       correlationId: item.correlationId,
       replyTo: replyTo(item),
       priority: priorityName(item.priority),
@@ -46,6 +54,16 @@ export function showInbound(item: InboundItem, json: boolean): string {
     });
   }
   if (!json) return noticeText(item);
+  if (item.kind === 'channel-deleted') {
+    // The notice is about a channel, not a message: no message id, no receipt.
+    return jsonLine({
+      kind: 'notice',
+      notice: item.kind,
+      channelId: item.recipientId,
+      atMs: item.atMs,
+      reason: item.reason,
+    });
+  }
   return jsonLine({
     kind: 'notice',
     notice: item.kind,

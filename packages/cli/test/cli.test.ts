@@ -326,6 +326,7 @@ describe('proof-messenger CLI', () => {
       kind: 'message',
       messageId: sent.messageId,
       senderId: 'cal',
+      channelId: '',
       correlationId: '',
       replyTo: sent.messageId,
       priority: 'high',

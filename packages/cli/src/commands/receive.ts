@@ -26,8 +26,10 @@ export const receive: Command = {
   description: `Receives one batch of messages and notices (waiting up to --wait ms for the first),
 prints each (sender, id, priority, encrypted or signed cleartext, time, the id to reply to, the
 content) and acknowledges it, which sends the sender a signed delivery receipt. With --follow it
-keeps receiving until Ctrl-C. Notices report on messages this agent sent: delivered (with the
-recipient's verified receipt), expired, dead-lettered.
+keeps receiving until Ctrl-C. Messages from channels this agent subscribed to start with the
+channel's id. Notices report on messages this agent sent: delivered (with the recipient's
+verified receipt), expired, dead-lettered; and channel-deleted when a channel it subscribed to
+was deleted.
 
 Examples:
   proof-messenger receive
