@@ -4,6 +4,14 @@ import { agentCreate } from './agent-create.ts';
 import { agentExportPublic } from './agent-export-public.ts';
 import { agentRegister } from './agent-register.ts';
 import { agentShow } from './agent-show.ts';
+import { channelCreate } from './channel-create.ts';
+import { channelDelete } from './channel-delete.ts';
+import { channelPublish } from './channel-publish.ts';
+import { channelShow } from './channel-show.ts';
+import { channelSubscribe } from './channel-subscribe.ts';
+import { channelSubscribers } from './channel-subscribers.ts';
+import { channelUnsubscribe } from './channel-unsubscribe.ts';
+import { channelUpdate } from './channel-update.ts';
 import { queueStatus } from './queue-status.ts';
 import { receive } from './receive.ts';
 import { reply } from './reply.ts';
@@ -21,6 +29,14 @@ export const COMMANDS: readonly Command[] = [
   receive,
   request,
   reply,
+  channelCreate,
+  channelShow,
+  channelUpdate,
+  channelDelete,
+  channelSubscribe,
+  channelUnsubscribe,
+  channelPublish,
+  channelSubscribers,
   verify,
   queueStatus,
   start,
