@@ -42,7 +42,7 @@ export const CHANNEL_SETTING_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   retention: {
     type: 'string',
     value: '<seconds>',
-    description: `how long undelivered messages are kept, 1 to ${MAX_RETENTION_SECONDS} (default: the server's, 7 days)`,
+    description: `how long published messages wait for subscribers, 1 to ${MAX_RETENTION_SECONDS} (default: the server's, 7 days)`,
   },
   'max-message-bytes': {
     type: 'string',
