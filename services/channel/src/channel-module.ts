@@ -9,10 +9,9 @@
  * and publications go to `channel.sqlite` in the data folder.
  */
 import { join } from 'node:path';
-import { AccessTokens, CallerAuthenticator, resolveServiceSecrets } from '@proof-messenger/auth';
 import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
 import { InvalidArgumentError } from '@proof-messenger/errors';
-import { grpcKeySource, KeyDirectory, type KeySource } from '@proof-messenger/key-directory';
+import { type KeySource, peerAuthentication } from '@proof-messenger/key-directory';
 import { ChannelService } from '@proof-messenger/proto';
 import { DEFAULT_QUEUE_SETTINGS, type MessageQueue } from '@proof-messenger/queue';
 import { jsonLogger, type Logger, type ServiceModule } from '@proof-messenger/rpc';
@@ -99,25 +98,8 @@ export async function createChannelModule(
   const now = overrides.now ?? Date.now;
   const provider = overrides.provider ?? defaultProvider();
   const storage = await openStorage(config, overrides);
-  const { tokenSecret, operators, localOperatorCredential } = resolveServiceSecrets({
-    dataDir: config.dataDir,
-    authTokenSecret: config.authTokenSecret,
-    operatorCredentials: config.operatorCredentials,
-    useLocalOperator: config.serviceCredential === undefined,
-  });
-  const remote =
-    overrides.keySource === undefined
-      ? grpcKeySource(
-          config.keyManagementAddress,
-          config.serviceCredential ?? localOperatorCredential ?? '',
-        )
-      : undefined;
-  const directory = new KeyDirectory({
-    provider,
-    source: overrides.keySource ?? (remote?.source as KeySource),
-    ttlMs: config.keyCacheTtlMs,
-    now,
-  });
+  const peers = peerAuthentication(config, provider, now, overrides.keySource);
+  const { directory, authenticator } = peers;
   let fanout: Fanout | undefined;
   const context: ChannelContext = {
     config,
@@ -127,12 +109,7 @@ export async function createChannelModule(
     queue: storage.queue,
     policy: overrides.policy ?? new DefaultChannelPolicy(),
     directory,
-    authenticator: new CallerAuthenticator({
-      tokens: new AccessTokens(tokenSecret),
-      operators,
-      now,
-      isKeyActive: (agentId, keyId) => directory.isKeyActive(agentId, keyId),
-    }),
+    authenticator,
     log,
     now,
     kickFanout: () => fanout?.kick(),
@@ -159,7 +136,7 @@ export async function createChannelModule(
     async close() {
       clearInterval(pruner);
       await worker.stop();
-      remote?.close();
+      peers.close();
       await storage.close();
     },
   };

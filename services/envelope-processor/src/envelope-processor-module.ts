@@ -9,9 +9,8 @@
  * replay guard (see docs/queues.md).
  */
 import { join } from 'node:path';
-import { AccessTokens, CallerAuthenticator, resolveServiceSecrets } from '@proof-messenger/auth';
 import { type CryptoProvider, defaultProvider, WorkerVerifyPool } from '@proof-messenger/crypto';
-import { grpcKeySource, KeyDirectory, type KeySource } from '@proof-messenger/key-directory';
+import { type KeySource, peerAuthentication } from '@proof-messenger/key-directory';
 import { EnvelopeProcessorService } from '@proof-messenger/proto';
 import {
   DEFAULT_QUEUE_SETTINGS,
@@ -125,30 +124,8 @@ export async function createEnvelopeProcessorModule(
     backoffMs: config.redeliveryBackoffMs,
   };
   const storage = await openStorage(config, settings);
-  const { tokenSecret, operators, localOperatorCredential } = resolveServiceSecrets({
-    dataDir: config.dataDir,
-    authTokenSecret: config.authTokenSecret,
-    operatorCredentials: config.operatorCredentials,
-    // Embedded: read keys with the local operator credential key-management generated.
-    useLocalOperator: config.serviceCredential === undefined,
-  });
-  const serviceCredential = config.serviceCredential ?? localOperatorCredential ?? '';
-  const remote =
-    overrides.keySource === undefined
-      ? grpcKeySource(config.keyManagementAddress, serviceCredential)
-      : undefined;
-  const directory = new KeyDirectory({
-    provider,
-    source: overrides.keySource ?? (remote?.source as KeySource),
-    ttlMs: config.keyCacheTtlMs,
-    now,
-  });
-  const authenticator = new CallerAuthenticator({
-    tokens: new AccessTokens(tokenSecret),
-    operators,
-    now,
-    isKeyActive: (agentId, keyId) => directory.isKeyActive(agentId, keyId),
-  });
+  const peers = peerAuthentication(config, provider, now, overrides.keySource);
+  const { directory, authenticator } = peers;
   const context: EnvelopeProcessorContext = {
     config,
     provider,
@@ -189,7 +166,7 @@ export async function createEnvelopeProcessorModule(
     async close() {
       readiness?.stop();
       await housekeeping.stop();
-      remote?.close();
+      peers.close();
       await storage.close();
       await pool?.close();
     },
