@@ -8,6 +8,7 @@ import { nack } from './routes/nack.ts';
 import { pollMessages } from './routes/poll-messages.ts';
 import { receiveMessages } from './routes/receive-messages.ts';
 import { sendMessage } from './routes/send-message.ts';
+import { sendMessages } from './routes/send-messages.ts';
 import { verifyEnvelope } from './routes/verify-envelope.ts';
 
 /** Handlers for every EnvelopeProcessorService RPC. */
@@ -16,6 +17,7 @@ export function envelopeProcessorImplementation(
 ): ServiceImplementation<typeof EnvelopeProcessorService> {
   return {
     sendMessage: sendMessage(ctx),
+    sendMessages: sendMessages(ctx),
     receiveMessages: receiveMessages(ctx),
     pollMessages: pollMessages(ctx),
     acknowledge: acknowledge(ctx),

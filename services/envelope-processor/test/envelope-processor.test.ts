@@ -28,6 +28,7 @@ import {
 import {
   envelopeDigest,
   openEnvelope,
+  parseEnvelope,
   sealEnvelope,
   signCleartextEnvelope,
   signStatement,
@@ -36,6 +37,7 @@ import {
 import { partitionOf } from '@proof-messenger/queue';
 import { deleteStreams, natsUrl, requireNats } from '@proof-messenger/queue/testing';
 import {
+  fromStatus,
   PromiseClient,
   type RequestInit,
   type ResponseOf,
@@ -401,6 +403,114 @@ describe.each(modes)('envelope processor (%s)', (mode) => {
     );
     expect(toNobody.code).toBe(Code.PERMISSION_DENIED);
     expect(toNobody.message).toBe('recipient nobody is not a registered, active agent');
+  });
+
+  it('SendMessages answers each envelope as SendMessage would and stores only the good ones', async () => {
+    const nia = await agent('nia');
+    const ole = await agent('ole');
+    await agent('pat');
+    const earlier = await send(nia, 'ole', 'earlier');
+    const first = await nia.call('sendMessage', { envelope: earlier });
+    for (const delivery of (await ole.call('pollMessages', { maxMessages: 10, waitMs: 0 }))
+      .deliveries)
+      await ole.call('acknowledge', { deliveryId: delivery.deliveryId });
+
+    const good = await send(nia, 'ole', 'good one');
+    const genuine = await send(nia, 'ole', 'forged');
+    const forged = create(EnvelopeSchema, { ...genuine, payload: flipBit(genuine.payload, 3) });
+    const replay = await send(nia, 'ole', 'replay', { messageId: first.messageId });
+    const pat = agents.find((a) => a.keys.agentId === 'pat');
+    if (pat === undefined) throw new Error('pat missing');
+    const asPat = await send(pat, 'ole', 'as pat');
+    const good2 = await send(nia, 'ole', 'good two');
+    const batch = [good, forged, replay, asPat, good2];
+    const { results } = await nia.call('sendMessages', { envelopes: batch });
+
+    expect(results.map((r) => r.outcome.case)).toEqual(['sent', 'error', 'error', 'error', 'sent']);
+    const sent = results.flatMap((r) => (r.outcome.case === 'sent' ? [r.outcome.value] : []));
+    expect(sent.map((r) => [r.messageId, r.duplicate])).toEqual([
+      [parseEnvelope(good).header.messageId, false],
+      [parseEnvelope(good2).header.messageId, false],
+    ]);
+    const errors = results.flatMap((r) =>
+      r.outcome.case === 'error' ? [fromStatus(r.outcome.value)] : [],
+    );
+    expect(errors.map((e) => [e.code, e.reason, e.message])).toEqual([
+      [
+        Code.INVALID_ARGUMENT,
+        Reason.SIGNATURE_INVALID,
+        `envelope signature does not verify for sender nia with key ${nia.keys.signer.keyId}`,
+      ],
+      [
+        Code.ALREADY_EXISTS,
+        Reason.REPLAY,
+        `message id ${first.messageId} was already used by nia for another envelope`,
+      ],
+      [Code.PERMISSION_DENIED, Reason.POLICY_DENIED, 'nia may not send as pat'],
+    ]);
+    // The very status SendMessage answers for each refused envelope alone.
+    for (const [i, envelope] of [forged, replay, asPat].entries()) {
+      const alone = await failure(nia.call('sendMessage', { envelope }));
+      expect([alone.code, alone.reason, alone.message, alone.field, alone.retryable]).toEqual([
+        errors[i]?.code,
+        errors[i]?.reason,
+        errors[i]?.message,
+        errors[i]?.field,
+        errors[i]?.retryable,
+      ]);
+    }
+
+    const { deliveries } = await ole.call('pollMessages', { maxMessages: 10, waitMs: 0 });
+    const texts = await Promise.all(
+      deliveries.map((d) =>
+        d.content.case === 'envelope' ? open(ole, nia, d.content.value) : d.content.case,
+      ),
+    );
+    expect(texts.sort()).toEqual(['good one', 'good two']);
+    for (const delivery of deliveries)
+      await ole.call('acknowledge', { deliveryId: delivery.deliveryId });
+
+    // A retried batch is idempotent item by item.
+    const again = await nia.call('sendMessages', { envelopes: [good, good2] });
+    expect(
+      again.results.map((r) => r.outcome.case === 'sent' && r.outcome.value.duplicate),
+    ).toEqual([true, true]);
+  });
+
+  it('SendMessages refuses an empty, too long, too large or unauthenticated batch whole', async () => {
+    const quin = await agent('quin');
+    const rae = await agent('rae');
+    const empty = await failure(quin.call('sendMessages', { envelopes: [] }));
+    expect([empty.code, empty.message, empty.field]).toEqual([
+      Code.INVALID_ARGUMENT,
+      'envelopes holds 0 envelopes; send 1 to 256 per call',
+      'envelopes',
+    ]);
+    const tiny = { header: new Uint8Array([1]), payload: new Uint8Array() };
+    const tooMany = await failure(
+      quin.call('sendMessages', { envelopes: Array.from({ length: 257 }, () => tiny) }),
+    );
+    expect([tooMany.code, tooMany.message]).toEqual([
+      Code.INVALID_ARGUMENT,
+      'envelopes holds 257 envelopes; send 1 to 256 per call',
+    ]);
+    // Each fits PM_MAX_ENVELOPE_BYTES (64 KiB) alone; together they do not.
+    const halves = [
+      await send(quin, 'rae', 'a'.repeat(40 * 1024)),
+      await send(quin, 'rae', 'b'.repeat(40 * 1024)),
+    ];
+    const total = halves.reduce((n, e) => n + e.header.length + e.payload.length, 0);
+    const tooLarge = await failure(quin.call('sendMessages', { envelopes: halves }));
+    expect([tooLarge.code, tooLarge.reason, tooLarge.message]).toEqual([
+      Code.RESOURCE_EXHAUSTED,
+      Reason.TOO_LARGE,
+      `envelopes are ${total} bytes in all; the maximum per call is 65536`,
+    ]);
+    const anonymous = await failure(
+      client.call('sendMessages', { envelopes: [halves[0] ?? tiny] }),
+    );
+    expect(anonymous.code).toBe(Code.UNAUTHENTICATED);
+    expect((await rae.call('pollMessages', { maxMessages: 10, waitMs: 0 })).deliveries).toEqual([]);
   });
 
   it('delivers higher priorities first and tells the sender when a message expires', async () => {

@@ -58,6 +58,7 @@ import {
   type Priority,
   type RotationSchedule,
   SendMessageResponseSchema,
+  SendMessagesResponseSchema,
   SessionKeySchema,
   type SignedStatement,
   SignedStatementSchema,
@@ -716,6 +717,7 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
       getSessionKeys: km('getSessionKeys', { ownerId: 'alice', peerId: 'bob' }),
       listRotationNotices: km('listRotationNotices', {}),
       sendMessage: epm('sendMessage', { envelope: await sealToBob('raw sample') }),
+      sendMessages: epm('sendMessages', { envelopes: [await sealToBob('raw batch sample')] }),
       receiveMessages: epm('receiveMessages', { maxInFlight: 1 }),
       pollMessages: epm('pollMessages', { maxMessages: 1, waitMs: 0 }),
       acknowledge: epm('acknowledge', { deliveryId: 'd'.repeat(24) }),
@@ -792,21 +794,36 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
         const answer = await rawUnary(client, path, body, authorization, mayWait ? 1000 : 10_000);
         if (mayWait && answer.code === Code.DEADLINE_EXCEEDED) return;
         if (answer.code === Code.OK) {
+          // SendMessages answers OK to any batch it accepts; each envelope gets its own verdict.
+          const batch = method.localName === 'sendMessages';
           const mayAnswerOk =
             decoded &&
             authorized &&
-            (READ_ONLY.has(method.localName) || sameRequest(method.input, body, sample));
+            (batch || READ_ONLY.has(method.localName) || sameRequest(method.input, body, sample));
           if (!mayAnswerOk) throw new Error(`${context}: answered OK to an invalid request`);
           if (method.localName === 'sendMessage' && answer.response !== undefined) {
             recordSend('alice', fromBinary(SendMessageResponseSchema, answer.response));
+          }
+          if (batch && answer.response !== undefined) {
+            for (const { outcome } of fromBinary(SendMessagesResponseSchema, answer.response)
+              .results) {
+              if (outcome.case === 'sent') recordSend('alice', outcome.value);
+              else if (outcome.case === 'error')
+                expectRefusal(outcome.value.code, outcome.value.message, `${context}, item`);
+              else throw new Error(`${context}: an item without an outcome`);
+            }
           }
           return;
         }
         expectRefusal(answer.code, answer.details, context);
         if (!decoded) {
           expect(answer.code, `${context}: ${answer.details}`).toBe(Code.INVALID_ARGUMENT);
-        } else if (!authorized && method.localName !== 'sendMessage') {
-          // SendMessage checks the envelope's size and shape before the caller (cheap first).
+        } else if (
+          !authorized &&
+          method.localName !== 'sendMessage' &&
+          method.localName !== 'sendMessages'
+        ) {
+          // SendMessage(s) checks sizes and shape before the caller (cheap first).
           expect(answer.code, `${context}: ${answer.details}`).toBe(Code.UNAUTHENTICATED);
         }
       }),
@@ -827,7 +844,7 @@ describe('fuzzing every RPC of the envelope processor and key management (embedd
         await fuzzRawMethod(service.typeName, client, method, sample);
       }
     }
-    // Every method was fuzzed: 13 + 7.
+    // Every method was fuzzed: 13 + 8.
     expect(Object.keys(sampleOf)).toHaveLength(
       KeyManagementService.methods.length + EnvelopeProcessorService.methods.length,
     );

@@ -11,9 +11,12 @@
  *     (same answer, `duplicate`); the same id with other content is a replay (ALREADY_EXISTS)
  *  7. enqueue into the recipient's partition (idempotent by sender + message id); in embedded
  *     mode 6 and 7 are one transaction (see stores/message-admission.ts)
+ *
+ * `sendOne` is these steps for one envelope; SendMessages (send-messages.ts) runs it for each
+ * envelope of a batch, so both RPCs check and store an envelope identically.
  */
 import { toBinary } from '@bufbuild/protobuf';
-import { requireAgent } from '@proof-messenger/auth';
+import { type AgentCaller, requireAgent } from '@proof-messenger/auth';
 import {
   InvalidArgumentError,
   PolicyDeniedError,
@@ -21,7 +24,12 @@ import {
   StaleTimestampError,
   TooLargeError,
 } from '@proof-messenger/errors';
-import { EnvelopeSchema, type SendMessageRequest } from '@proof-messenger/proto';
+import {
+  type Envelope,
+  EnvelopeSchema,
+  type SendMessageRequest,
+  type SendMessageResponse,
+} from '@proof-messenger/proto';
 import { parseEnvelope, verifyEnvelope } from '@proof-messenger/protocol';
 import { partitionOf, type QueuePriority } from '@proof-messenger/queue';
 import type { HandlerContext } from '@proof-messenger/rpc';
@@ -29,82 +37,98 @@ import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
 import { admitMessage } from '../stores/message-admission.ts';
 
 export function sendMessage(ctx: EnvelopeProcessorContext) {
-  return async (request: SendMessageRequest, call: HandlerContext) => {
-    const envelope = request.envelope;
-    const size = envelope === undefined ? 0 : envelope.header.length + envelope.payload.length;
-    if (size > ctx.config.maxEnvelopeBytes) {
-      throw new TooLargeError(
-        `envelope is ${size} bytes; the maximum is ${ctx.config.maxEnvelopeBytes}`,
-        {
-          field: 'envelope',
-          metadata: { max: String(ctx.config.maxEnvelopeBytes), actual: String(size) },
-        },
-      );
-    }
-    const parsed = parseEnvelope(envelope);
-    const { header } = parsed;
-    const caller = requireAgent(await callerOf(ctx, call), 'send messages');
-    if (header.senderId !== caller.agentId) {
-      throw new PolicyDeniedError(`${caller.agentId} may not send as ${header.senderId}`, {
-        field: 'envelope.header.sender_id',
-      });
-    }
-    if (header.destination.case !== 'recipientId') {
-      throw new InvalidArgumentError(
-        'SendMessage carries direct messages; publish channel messages with ChannelService.Publish',
-        {
-          field: 'envelope.header.recipient_id',
-        },
-      );
-    }
-    const recipientId = header.destination.value;
-    const now = ctx.now();
-    const createdAt = Number(header.createdAtMs);
-    if (Math.abs(createdAt - now) > ctx.config.replayWindowMs) {
-      throw new StaleTimestampError(
-        `envelope.header.created_at_ms is ${Math.round(Math.abs(createdAt - now) / 1000)} s from the server clock; it must be within ${ctx.config.replayWindowMs / 1000} s`,
-        { field: 'envelope.header.created_at_ms' },
-      );
-    }
-    const senderKey = await ctx.directory.keyAt(header.senderId, header.senderKeyId, createdAt);
-    const verified = await verifyEnvelope(ctx.provider, parsed, senderKey.publicKey);
-    await ctx.policy.authorizeSend(header.senderId, recipientId, header);
+  return (request: SendMessageRequest, call: HandlerContext) =>
+    sendOne(ctx, request.envelope, async () =>
+      requireAgent(await callerOf(ctx, call), 'send messages'),
+    );
+}
 
-    const ttlMs = header.ttlSeconds === 0 ? ctx.config.defaultTtlMs : header.ttlSeconds * 1000;
-    const admission = await admitMessage(
-      ctx.replay,
-      ctx.queue,
+/** What SendMessage answers for one stored envelope. */
+export type SentEnvelope = Omit<SendMessageResponse, '$typeName'>;
+
+/**
+ * Checks, authorizes and durably stores one envelope (steps 1–7 above); resolves only once it is
+ * stored. `caller` is asked after the cheap shape checks (so a malformed envelope is refused as
+ * such even before authentication). Throws the ProofMessengerError SendMessage answers with.
+ */
+export async function sendOne(
+  ctx: EnvelopeProcessorContext,
+  envelope: Envelope | undefined,
+  caller: () => Promise<AgentCaller>,
+): Promise<SentEnvelope> {
+  const size = envelope === undefined ? 0 : envelope.header.length + envelope.payload.length;
+  if (size > ctx.config.maxEnvelopeBytes) {
+    throw new TooLargeError(
+      `envelope is ${size} bytes; the maximum is ${ctx.config.maxEnvelopeBytes}`,
       {
-        senderId: header.senderId,
-        messageId: header.messageId,
-        digest: verified.digest,
-        partition: partitionOf(recipientId, ctx.config.partitions),
-        nowMs: now,
-        forgetAfterMs: createdAt + ctx.config.replayWindowMs + ttlMs,
-      },
-      {
-        messageId: header.messageId,
-        senderId: header.senderId,
-        recipientId,
-        priority: (header.priority === 0 ? 2 : header.priority) as QueuePriority,
-        expiresAtMs: createdAt + ttlMs,
-        body: toBinary(EnvelopeSchema, parsed.envelope),
-        kind: 'envelope',
+        field: 'envelope',
+        metadata: { max: String(ctx.config.maxEnvelopeBytes), actual: String(size) },
       },
     );
-    if (admission.kind === 'conflict') {
-      throw new ReplayError(
-        `message id ${header.messageId} was already used by ${header.senderId} for another envelope`,
-        {
-          field: 'envelope.header.message_id',
-        },
-      );
-    }
-    return {
+  }
+  const parsed = parseEnvelope(envelope);
+  const { header } = parsed;
+  const { agentId } = await caller();
+  if (header.senderId !== agentId) {
+    throw new PolicyDeniedError(`${agentId} may not send as ${header.senderId}`, {
+      field: 'envelope.header.sender_id',
+    });
+  }
+  if (header.destination.case !== 'recipientId') {
+    throw new InvalidArgumentError(
+      'SendMessage carries direct messages; publish channel messages with ChannelService.Publish',
+      {
+        field: 'envelope.header.recipient_id',
+      },
+    );
+  }
+  const recipientId = header.destination.value;
+  const now = ctx.now();
+  const createdAt = Number(header.createdAtMs);
+  if (Math.abs(createdAt - now) > ctx.config.replayWindowMs) {
+    throw new StaleTimestampError(
+      `envelope.header.created_at_ms is ${Math.round(Math.abs(createdAt - now) / 1000)} s from the server clock; it must be within ${ctx.config.replayWindowMs / 1000} s`,
+      { field: 'envelope.header.created_at_ms' },
+    );
+  }
+  const senderKey = await ctx.directory.keyAt(header.senderId, header.senderKeyId, createdAt);
+  const verified = await verifyEnvelope(ctx.provider, parsed, senderKey.publicKey);
+  await ctx.policy.authorizeSend(header.senderId, recipientId, header);
+
+  const ttlMs = header.ttlSeconds === 0 ? ctx.config.defaultTtlMs : header.ttlSeconds * 1000;
+  const admission = await admitMessage(
+    ctx.replay,
+    ctx.queue,
+    {
+      senderId: header.senderId,
       messageId: header.messageId,
-      partition: admission.partition,
-      acceptedAtMs: BigInt(admission.acceptedAtMs),
-      duplicate: admission.duplicate,
-    };
+      digest: verified.digest,
+      partition: partitionOf(recipientId, ctx.config.partitions),
+      nowMs: now,
+      forgetAfterMs: createdAt + ctx.config.replayWindowMs + ttlMs,
+    },
+    {
+      messageId: header.messageId,
+      senderId: header.senderId,
+      recipientId,
+      priority: (header.priority === 0 ? 2 : header.priority) as QueuePriority,
+      expiresAtMs: createdAt + ttlMs,
+      body: toBinary(EnvelopeSchema, parsed.envelope),
+      kind: 'envelope',
+    },
+  );
+  if (admission.kind === 'conflict') {
+    throw new ReplayError(
+      `message id ${header.messageId} was already used by ${header.senderId} for another envelope`,
+      {
+        field: 'envelope.header.message_id',
+      },
+    );
+  }
+  return {
+    messageId: header.messageId,
+    partition: admission.partition,
+    acceptedAtMs: BigInt(admission.acceptedAtMs),
+    duplicate: admission.duplicate,
   };
 }

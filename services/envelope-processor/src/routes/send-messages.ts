@@ -1,0 +1,69 @@
+/**
+ * SendMessages: up to MAX_BATCH envelopes of the calling agent in one call, each checked and
+ * stored exactly as SendMessage would (`sendOne`), each answered with its own result in request
+ * order. It exists because the gRPC stack costs about as much CPU per call as verifying one
+ * envelope (docs/envelope-processor.md, "Benchmark"): a batch pays it once.
+ *
+ * Refused whole, before any envelope is looked at: an empty or too long list (INVALID_ARGUMENT),
+ * more envelope bytes in all than PM_MAX_ENVELOPE_BYTES (RESOURCE_EXHAUSTED; grpc-js's own request
+ * limit sits 64 KiB above it), and an unauthenticated caller or one that is not an agent.
+ *
+ * All envelopes run concurrently, so verification spreads over the worker pool and the embedded
+ * queue's group commit stores them in a few transactions. An item is answered `sent` only once
+ * it is durably stored; a refusal becomes that item's google.rpc.Status through the one status
+ * mapper (internal faults reach the caller as INTERNAL with the generic message, and are logged).
+ */
+import { requireAgent } from '@proof-messenger/auth';
+import { InvalidArgumentError, TooLargeError } from '@proof-messenger/errors';
+import type { SendMessagesRequest } from '@proof-messenger/proto';
+import { type HandlerContext, toStatus } from '@proof-messenger/rpc';
+import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
+import { sendOne } from './send-message.ts';
+
+/** Most envelopes one SendMessages call may carry. */
+export const MAX_BATCH = 256;
+
+export function sendMessages(ctx: EnvelopeProcessorContext) {
+  return async (request: SendMessagesRequest, call: HandlerContext) => {
+    const { envelopes } = request;
+    if (envelopes.length === 0 || envelopes.length > MAX_BATCH) {
+      throw new InvalidArgumentError(
+        `envelopes holds ${envelopes.length} envelopes; send 1 to ${MAX_BATCH} per call`,
+        { field: 'envelopes', metadata: { max: String(MAX_BATCH) } },
+      );
+    }
+    let size = 0;
+    for (const envelope of envelopes) size += envelope.header.length + envelope.payload.length;
+    if (size > ctx.config.maxEnvelopeBytes) {
+      throw new TooLargeError(
+        `envelopes are ${size} bytes in all; the maximum per call is ${ctx.config.maxEnvelopeBytes}`,
+        {
+          field: 'envelopes',
+          metadata: { max: String(ctx.config.maxEnvelopeBytes), actual: String(size) },
+        },
+      );
+    }
+    // Once per call: a batch is one agent's.
+    const caller = requireAgent(await callerOf(ctx, call), 'send messages');
+    const callerOnce = () => Promise.resolve(caller);
+    const settled = await Promise.allSettled(
+      envelopes.map((envelope) => sendOne(ctx, envelope, callerOnce)),
+    );
+    return {
+      results: settled.map((outcome, index) =>
+        outcome.status === 'fulfilled'
+          ? { outcome: { case: 'sent' as const, value: outcome.value } }
+          : {
+              outcome: {
+                case: 'error' as const,
+                value: toStatus(outcome.reason, ctx.log, {
+                  method: 'SendMessages',
+                  peer: call.peer,
+                  index,
+                }),
+              },
+            },
+      ),
+    };
+  };
+}
