@@ -24,20 +24,12 @@ import {
   type Envelope,
   type EnvelopeHeader,
   EnvelopeHeaderSchema,
-  EnvelopeSchema,
-  HybridSignatureSchema,
-  Priority,
   RecipientKeySchema,
 } from '@proof-messenger/proto';
-import { checkEnvelopeHeader, HEADER_VERSION } from './envelope-header.ts';
-import {
-  envelopeSignedBytes,
-  payloadAssociatedData,
-  SIGNATURE_CONTEXT,
-} from './envelope-signature.ts';
-import { newMessageId } from './identifiers.ts';
+import { checkEnvelopeHeader } from './envelope-header.ts';
+import { payloadAssociatedData } from './envelope-signature.ts';
 import { type OpenedEnvelope, verifyEnvelope } from './open-envelope.ts';
-import { DEFAULT_SUITE, type EnvelopeFields } from './seal-envelope.ts';
+import { baseHeader, DEFAULT_SUITE, type EnvelopeFields, sign } from './seal-envelope.ts';
 
 /**
  * Content type of a sender-key distribution: a channel envelope encrypted to members' KEM keys
@@ -69,29 +61,15 @@ export async function sealChannelEnvelope(
   const scope = { suite, channelId: fields.channelId, epoch: fields.channelEpoch };
   const wrapped = wrapForSenderKey(provider, senderKey, scope);
   try {
-    const header = create(EnvelopeHeaderSchema, {
-      version: HEADER_VERSION,
-      messageId: fields.messageId ?? newMessageId(),
-      senderId: fields.senderId,
-      destination: { case: 'channelId', value: fields.channelId },
-      priority: fields.priority ?? Priority.NORMAL,
-      ttlSeconds: fields.ttlSeconds ?? 0,
-      createdAtMs: BigInt(fields.createdAtMs ?? Date.now()),
-      correlationId: fields.correlationId ?? '',
-      senderKeyId: signer.keyId,
-      suite,
-      contentMode: ContentMode.ENCRYPTED,
-      contentType: fields.contentType ?? '',
-      channelEpoch: fields.channelEpoch,
-      recipients: [
-        create(RecipientKeySchema, {
-          keyId: senderKey.keyId,
-          kemCiphertext: new Uint8Array(0),
-          wrappedKey: wrapped.wrappedKey,
-        }),
-      ],
-      nonce: wrapped.nonce,
-    });
+    const header = baseHeader({ ...fields, suite }, signer, ContentMode.ENCRYPTED);
+    header.recipients = [
+      create(RecipientKeySchema, {
+        keyId: senderKey.keyId,
+        kemCiphertext: new Uint8Array(0),
+        wrappedKey: wrapped.wrappedKey,
+      }),
+    ];
+    header.nonce = wrapped.nonce;
     checkEnvelopeHeader(header);
     const headerBytes = toBinary(EnvelopeHeaderSchema, header);
     const payload = encryptContent(
@@ -101,15 +79,7 @@ export async function sealChannelEnvelope(
       plaintext,
       payloadAssociatedData(headerBytes),
     );
-    const signature = await signer.sign(
-      envelopeSignedBytes(headerBytes, payload),
-      SIGNATURE_CONTEXT,
-    );
-    return create(EnvelopeSchema, {
-      header: headerBytes,
-      payload,
-      signature: create(HybridSignatureSchema, { keyId: signer.keyId, ...signature }),
-    });
+    return await sign(signer, headerBytes, payload);
   } finally {
     zeroize(wrapped.contentKey);
   }

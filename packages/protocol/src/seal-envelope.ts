@@ -48,7 +48,8 @@ export interface EnvelopeFields {
   readonly suite?: Suite;
 }
 
-function baseHeader(
+/** The header every new envelope starts from (also for channel envelopes). */
+export function baseHeader(
   fields: EnvelopeFields,
   signer: CompositeSigner,
   mode: ContentMode,
@@ -73,7 +74,8 @@ function baseHeader(
   });
 }
 
-async function sign(
+/** Signs the exact header bytes and payload into an envelope. */
+export async function sign(
   signer: CompositeSigner,
   headerBytes: Uint8Array,
   payload: Uint8Array,
