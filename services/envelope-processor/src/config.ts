@@ -24,29 +24,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { loadPeerServiceConfig, type PeerServiceConfig } from '@proof-messenger/key-directory';
 import { envInteger } from '@proof-messenger/rpc';
 
-export interface EnvelopeProcessorConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly dataDir: string;
-  readonly natsUrl: string | undefined;
-  readonly natsStreamPrefix: string | undefined;
-  readonly natsSubjectPrefix: string | undefined;
-  readonly databaseUrl: string | undefined;
-  readonly databaseSchema: string | undefined;
-  readonly keyManagementAddress: string;
-  readonly serviceCredential: string | undefined;
-  readonly authTokenSecret: Uint8Array | undefined;
-  readonly operatorCredentials: string | undefined;
+export interface EnvelopeProcessorConfig extends PeerServiceConfig {
   readonly maxEnvelopeBytes: number;
-  readonly replayWindowMs: number;
   readonly defaultTtlMs: number;
-  readonly partitions: number;
   readonly ackWaitMs: number;
   readonly maxDeliveries: number;
   readonly redeliveryBackoffMs: readonly number[];
-  readonly keyCacheTtlMs: number;
   readonly verifyWorkers: number;
   readonly housekeepingIntervalMs: number;
 }
@@ -69,47 +55,13 @@ function backoff(raw: string | undefined): readonly number[] {
 
 /** Reads the configuration from `env` (process.env by default). */
 export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
-  const natsUrl = env.NATS_URL || undefined;
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if ((natsUrl === undefined) !== (databaseUrl === undefined)) {
-    throw new InvalidArgumentError(
-      'distributed mode needs both NATS_URL and DATABASE_URL (or neither for embedded)',
-    );
-  }
-  const secret = env.PM_AUTH_TOKEN_SECRET
-    ? Buffer.from(env.PM_AUTH_TOKEN_SECRET, 'base64')
-    : undefined;
-  if (secret !== undefined && secret.length < 32) {
-    throw new InvalidArgumentError(
-      'PM_AUTH_TOKEN_SECRET must be base64 of at least 32 random bytes',
-    );
-  }
-  if (natsUrl !== undefined && (secret === undefined || !env.PM_SERVICE_CREDENTIAL)) {
-    throw new InvalidArgumentError(
-      'distributed mode needs PM_AUTH_TOKEN_SECRET and PM_SERVICE_CREDENTIAL',
-    );
-  }
   return {
-    host: env.PM_GRPC_HOST ?? '127.0.0.1',
-    port: envInteger(env, 'PM_GRPC_PORT', 50052, 0, 65535),
-    dataDir: env.PM_DATA_DIR ?? './.data',
-    natsUrl,
-    natsStreamPrefix: env.PM_NATS_STREAM_PREFIX || undefined,
-    natsSubjectPrefix: env.PM_NATS_SUBJECT_PREFIX || undefined,
-    databaseUrl,
-    databaseSchema: env.PM_DATABASE_SCHEMA || undefined,
-    keyManagementAddress: env.PM_KEY_MANAGEMENT_ADDRESS ?? '127.0.0.1:50051',
-    serviceCredential: env.PM_SERVICE_CREDENTIAL || undefined,
-    authTokenSecret: secret,
-    operatorCredentials: env.PM_OPERATOR_CREDENTIALS,
+    ...loadPeerServiceConfig(env, 50052),
     maxEnvelopeBytes: envInteger(env, 'PM_MAX_ENVELOPE_BYTES', 1024 * 1024, 4096, 64 * 1024 * 1024),
-    replayWindowMs: envInteger(env, 'PM_REPLAY_WINDOW_SECONDS', 300, 1, 86_400) * 1000,
     defaultTtlMs: envInteger(env, 'PM_DEFAULT_TTL_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
-    partitions: envInteger(env, 'PM_QUEUE_PARTITIONS', 16, 1, 1024),
     ackWaitMs: envInteger(env, 'PM_ACK_WAIT_MS', 30_000, 100, 3_600_000),
     maxDeliveries: envInteger(env, 'PM_MAX_DELIVERIES', 5, 1, 100),
     redeliveryBackoffMs: backoff(env.PM_REDELIVERY_BACKOFF_MS),
-    keyCacheTtlMs: envInteger(env, 'PM_KEY_CACHE_TTL_MS', 2000, 0, 60_000),
     verifyWorkers: envInteger(env, 'PM_VERIFY_WORKERS', availableParallelism(), 0, 64),
     housekeepingIntervalMs: envInteger(env, 'PM_HOUSEKEEPING_INTERVAL_MS', 5000, 0, 3_600_000),
   };
