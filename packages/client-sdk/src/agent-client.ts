@@ -4,7 +4,9 @@
  *
  * - send: fetch the recipient's prekey bundle, verify the prekey statement with the bundle's
  *   identity key, seal (or sign cleartext), and SendMessage. Retryable failures are retried with
- *   the same envelope (same message id), which the server answers idempotently.
+ *   the same envelope (same message id), which the server answers idempotently. Envelopes sent
+ *   in the same event-loop turn share one SendMessages call (internal/send-batcher.ts), each
+ *   with its own answer and its own retries; a lone envelope goes through SendMessage.
  * - receive: PollMessages in a loop; each envelope is verified with the sender's identity key valid
  *   at its created-at (from the key history), decrypted with the agent's prekeys, and yielded; a
  *   delivered notice's receipt is verified with the recipient's key before it is yielded.
@@ -70,6 +72,7 @@ import type { DeliveryNotice, InboundItem, InvalidDelivery, ReceivedMessage } fr
 import { openChannelDelivery } from './internal/channel-inbound.ts';
 import { keyValidAt } from './internal/key-at.ts';
 import { RecentIds } from './internal/recent-ids.ts';
+import { SendBatcher } from './internal/send-batcher.ts';
 import { transportOf } from './internal/transport-of.ts';
 import type { KeyStore } from './key-store.ts';
 import { RequestAbortedError, RequestTimeoutError } from './request-errors.ts';
@@ -111,6 +114,11 @@ export interface AgentClientOptions {
   /** Told about deliveries that failed verification; they are acknowledged and never yielded. */
   readonly onInvalid?: (invalid: InvalidDelivery) => void;
   readonly retry?: RetryPolicy;
+  /**
+   * Most envelopes sent in the same event-loop turn that share one SendMessages call (default 64,
+   * at most 256); 1 sends each with its own SendMessage.
+   */
+  readonly maxSendBatch?: number;
   readonly duplicateWindow?: DuplicateWindow;
   /** `close()` also closes `keys` (stops its maintenance and its connection). Default false. */
   readonly ownsKeys?: boolean;
@@ -162,6 +170,9 @@ export interface RequestOptions extends Omit<SendOptions, 'correlationId'> {
 }
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 100, maxDelayMs: 2000 };
+const DEFAULT_SEND_BATCH = 64;
+/** Envelope bytes per SendMessages call: half the server's default PM_MAX_ENVELOPE_BYTES. */
+const SEND_BATCH_BYTES = 512 * 1024;
 const DEFAULT_WINDOW: DuplicateWindow = { maxEntries: 10_000, maxAgeMs: 24 * 3600 * 1000 };
 /** Digests of sent envelopes kept to check receipts against. */
 const MAX_SENT_DIGESTS = 10_000;
@@ -212,6 +223,7 @@ export class AgentClient {
   readonly #now: () => number;
   readonly #onInvalid: (invalid: InvalidDelivery) => void;
   readonly #retry: RetryPolicy;
+  readonly #sends: SendBatcher;
   readonly #recent: RecentIds;
   readonly #sentDigests = new Map<string, Uint8Array>();
   /**
@@ -237,6 +249,12 @@ export class AgentClient {
     this.#now = options.now ?? Date.now;
     this.#onInvalid = options.onInvalid ?? (() => {});
     this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#sends = new SendBatcher({
+      maxEnvelopes: Math.min(256, options.maxSendBatch ?? DEFAULT_SEND_BATCH),
+      maxBytes: SEND_BATCH_BYTES,
+      sendOne: (envelope, signal) => this.#call('sendMessage', { envelope }, { signal }),
+      sendMany: async (envelopes) => (await this.#call('sendMessages', { envelopes })).results,
+    });
     const window = options.duplicateWindow ?? DEFAULT_WINDOW;
     this.#recent = new RecentIds(window.maxEntries, window.maxAgeMs, this.#now);
   }
@@ -288,13 +306,12 @@ export class AgentClient {
 
   /**
    * Sends a ready envelope (retrying retryable failures with the same bytes). For envelopes made
-   * by hand; `send` makes and sends in one step.
+   * by hand; `send` makes and sends in one step. Envelopes sent in the same turn share one call
+   * (see `maxSendBatch`); each is answered, and retried, as if sent alone.
    */
   async sendEnvelope(envelope: Envelope, signal?: AbortSignal): Promise<SendResult> {
-    const sent = await this.#retrying(
-      () => this.#call('sendMessage', { envelope }, { signal }),
-      signal,
-    );
+    // `submit` queues the envelope synchronously, so calls made together land in one batch.
+    const sent = await this.#retrying(() => this.#sends.submit(envelope, signal), signal);
     this.#sentDigests.set(
       sent.messageId,
       envelopeDigest(this.#provider, envelope.header, envelope.payload),

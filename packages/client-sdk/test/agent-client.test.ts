@@ -1,19 +1,31 @@
 /**
  * AgentClient against the real services on loopback (embedded mode): key-management through the
  * service harness and the envelope processor on its SQLite queue. Covers the round trip with a
- * verified receipt, request/reply, wire-level duplicates, priorities, forged envelopes, and
- * request timeouts.
+ * verified receipt, request/reply, wire-level duplicates, priorities, forged envelopes, request
+ * timeouts, and batched sends (SendMessages) with per-envelope answers and retries.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { CompositeSigner, nativeProvider, utf8 } from '@proof-messenger/crypto';
-import { Code, KeyUnknownError } from '@proof-messenger/errors';
-import { type Envelope, EnvelopeSchema, Priority } from '@proof-messenger/proto';
+import {
+  Code,
+  KeyUnknownError,
+  ProofMessengerError,
+  Reason,
+  UnavailableError,
+} from '@proof-messenger/errors';
+import {
+  type Envelope,
+  EnvelopeSchema,
+  Priority,
+  type SendMessagesResponse,
+  SendMessagesResultSchema,
+} from '@proof-messenger/proto';
 import { parseEnvelope, sealEnvelope } from '@proof-messenger/protocol';
-import { silentLogger } from '@proof-messenger/rpc';
+import { type RpcTransport, silentLogger, toStatus, transportFor } from '@proof-messenger/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../services/envelope-processor/src/config.ts';
 import {
@@ -385,5 +397,145 @@ describe('AgentClient (embedded)', () => {
     expect(kate.invalid[0]?.senderId).toBe('jack');
     expect(kate.invalid[0]?.error).toBeInstanceOf(KeyUnknownError);
     expect(await take(kate, 1, 200)).toEqual([]);
+  });
+  /** A transport to the envelope processor that records each call's method and request. */
+  function recordingTransport(
+    rewrite?: (method: string, request: unknown, call: () => Promise<unknown>) => Promise<unknown>,
+  ) {
+    const inner = transportFor(address);
+    const calls: Array<{ method: string; envelopes: Envelope[] }> = [];
+    const transport: RpcTransport = {
+      unary: (method, request, options) => {
+        const body = request as { envelope?: Envelope; envelopes?: Envelope[] };
+        calls.push({
+          method: method.name,
+          envelopes: body.envelopes ?? (body.envelope === undefined ? [] : [body.envelope]),
+        });
+        const call = () => inner.unary(method, request, options);
+        return (rewrite === undefined ? call() : rewrite(method.name, request, call)) as never;
+      },
+      close: () => inner.close(),
+    };
+    return { transport, calls };
+  }
+
+  async function sealTo(sender: TestAgent, recipient: TestAgent, text: string): Promise<Envelope> {
+    const record = (await recipient.keyStore.list({ kind: 'signed-prekey' }))[0];
+    if (record === undefined) throw new Error('no signed prekey');
+    const prekey = await recipient.keyStore.loadKemKeyPair(record.keyId);
+    return sealEnvelope(
+      provider,
+      sender.keys.signer,
+      {
+        senderId: sender.keys.agentId,
+        recipientId: recipient.keys.agentId,
+        createdAtMs: kms.clock.now(),
+      },
+      [{ keyId: prekey.keyId, publicKey: prekey.publicKey }],
+      utf8(text),
+    );
+  }
+
+  it('sends envelopes sent together in one SendMessages call, each answered as if sent alone', async () => {
+    const wren = await agent('wren');
+    const otto = await agent('otto');
+    const { transport, calls } = recordingTransport();
+    const client = AgentClient.create({ keys: wren.keys, transport, provider, now: kms.clock.now });
+    try {
+      const good = await Promise.all(['one', 'two', 'three'].map((t) => sealTo(wren, otto, t)));
+      const genuine = await sealTo(wren, otto, 'forged');
+      const forged = create(EnvelopeSchema, {
+        ...genuine,
+        payload: new Uint8Array(genuine.payload.length),
+      });
+      const outcomes = await Promise.allSettled(
+        [good[0], forged, good[1], good[2]].map((e) => client.sendEnvelope(e ?? forged)),
+      );
+      expect(calls.map((c) => [c.method, c.envelopes.length])).toEqual([['SendMessages', 4]]);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      const refusal = outcomes[1]?.status === 'rejected' ? outcomes[1].reason : undefined;
+      const alone = await wren.client.sendEnvelope(forged).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refusal).toBeInstanceOf(ProofMessengerError);
+      expect(alone).toBeInstanceOf(ProofMessengerError);
+      const facts = (e: unknown) => {
+        const { code, reason, message, field, retryable } = e as ProofMessengerError;
+        return { code, reason, message, field, retryable };
+      };
+      expect(facts(refusal)).toEqual(facts(alone));
+      expect(facts(refusal)).toMatchObject({
+        code: Code.INVALID_ARGUMENT,
+        reason: Reason.SIGNATURE_INVALID,
+      });
+      expect(
+        outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.messageId] : [])),
+      ).toEqual(good.map((e) => parseEnvelope(e).header.messageId));
+
+      // A lone envelope takes SendMessage.
+      await client.sendEnvelope(await sealTo(wren, otto, 'four'));
+      expect(calls.map((c) => c.method)).toEqual(['SendMessages', 'SendMessage']);
+
+      const items = await take(otto, 5, 300);
+      expect(items.map((item) => asMessage(item).text()).sort()).toEqual([
+        'four',
+        'one',
+        'three',
+        'two',
+      ]);
+      for (const item of items) await item.ack();
+    } finally {
+      client.close();
+      transport.close();
+    }
+  });
+
+  it('retries a retryable item failure of a batch with the same envelope, and stores it once', async () => {
+    const pia = await agent('pia');
+    const quill = await agent('quill');
+    let failed = false;
+    // The first SendMessages call drops its second envelope and answers it UNAVAILABLE (retryable),
+    // as when the queue failed for that envelope alone.
+    const { transport, calls } = recordingTransport(async (method, request, call) => {
+      if (method !== 'SendMessages' || failed) return call();
+      failed = true;
+      const body = request as { envelopes: Envelope[] };
+      expect(body.envelopes.splice(1, 1)).toHaveLength(1);
+      const answer = (await call()) as SendMessagesResponse;
+      answer.results.splice(
+        1,
+        0,
+        create(SendMessagesResultSchema, {
+          outcome: {
+            case: 'error',
+            value: toStatus(new UnavailableError('queue unavailable'), silentLogger),
+          },
+        }),
+      );
+      return answer;
+    });
+    const client = AgentClient.create({ keys: pia.keys, transport, provider, now: kms.clock.now });
+    try {
+      const envelopes = await Promise.all(['a', 'b', 'c'].map((t) => sealTo(pia, quill, t)));
+      const sent = await Promise.all(envelopes.map((e) => client.sendEnvelope(e)));
+      expect(sent.map((r) => r.duplicate)).toEqual([false, false, false]);
+      expect(calls.map((c) => c.method)).toEqual(['SendMessages', 'SendMessage']);
+      const retried = calls[1]?.envelopes[0];
+      expect(retried && toBinary(EnvelopeSchema, retried)).toEqual(
+        toBinary(EnvelopeSchema, envelopes[1] ?? create(EnvelopeSchema)),
+      );
+      const items = await take(quill, 4, 300);
+      expect(items.map((item) => asMessage(item).text()).sort()).toEqual(['a', 'b', 'c']);
+      for (const item of items) await item.ack();
+    } finally {
+      client.close();
+      transport.close();
+    }
   });
 });
