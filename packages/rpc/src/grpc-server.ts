@@ -239,7 +239,14 @@ function bind(
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
     server.bindAsync(address, credentials, (error, bound) =>
-      error ? reject(error) : resolve(bound),
+      error
+        ? reject(
+            new Error(
+              `cannot listen on ${address} (${error.message}); is another server on that port? Set PM_GRPC_PORT to another port`,
+              { cause: error },
+            ),
+          )
+        : resolve(bound),
     );
   });
 }
