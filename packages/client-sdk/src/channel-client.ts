@@ -24,6 +24,7 @@ import {
   newSenderKey,
   type SenderKey,
   Suite,
+  toHex,
   utf8,
   zeroize,
 } from '@proof-messenger/crypto';
@@ -287,7 +288,8 @@ export class ChannelClient {
   ): Promise<VerifiedMember> {
     const statement = member.memberKey;
     const signerKeyId = statement?.signature?.keyId ?? '';
-    const cacheKey = `${channelId}\n${member.agentId}\n${signerKeyId}\n${statement?.body.length}`;
+    // Keyed by the statement's exact bytes: a re-subscription with a new key is verified anew.
+    const cacheKey = `${channelId}\n${member.agentId}\n${signerKeyId}\n${toHex(this.#provider.sha256(statement?.body ?? new Uint8Array(0)))}`;
     const cached = this.#verified.get(cacheKey);
     if (cached !== undefined) return { ...cached, joinedEpoch: member.joinedEpoch };
     const { keys } = await this.#keys.client.call('listKeyHistory', { agentId: member.agentId });

@@ -20,8 +20,11 @@ import type { ChannelContext } from './context.ts';
 import type { MemberRecord } from './ports/channel-store.ts';
 import type { PendingFanout } from './ports/publication-store.ts';
 
-/** How long a claimed fanout is owned before another instance may resume it. */
-const LEASE_MS = 30_000;
+/**
+ * How long a claimed fanout is owned before another instance (or a restart) may resume it; every
+ * saved batch renews it, so it only has to outlast one batch.
+ */
+const LEASE_MS = 10_000;
 const CLAIM_BATCH = 16;
 /** Members read per query while walking the member list. */
 const MEMBER_PAGE = 500;
