@@ -8,6 +8,12 @@
  *
  * Usage: pnpm bench:ep [--messages 2000] [--noble-messages 200] [--concurrency 32] [--cores 1,2]
  *                      [--providers native,noble] [--verify-workers cores|N]   (0 = verify on the event loop)
+ *                      [--batch 32]
+ *
+ * `--batch N` (default 32) sends N envelopes of one sender per SendMessages call, with
+ * max(2, ⌈concurrency / N⌉) calls in flight (two, so the service never waits for the load
+ * generator between batches); `--batch 1` sends one SendMessage per envelope with `concurrency`
+ * calls in flight. Latencies are per call (each envelope of a batch gets its call's latency).
  *
  * Besides throughput it reports where the service's CPU went during the measured window, per
  * envelope, by thread kind (from /proc/<pid>/task/<tid>/stat: the main thread, the verification
@@ -48,12 +54,16 @@ const { values } = parseArgs({
     cores: { type: 'string', default: '1,2' },
     'verify-workers': { type: 'string', default: 'cores' },
     providers: { type: 'string', default: 'native,noble' },
+    batch: { type: 'string', default: '32' },
   },
 });
 const providers = (values.providers ?? 'native,noble')
   .split(',')
   .filter((name): name is 'native' | 'noble' => name === 'native' || name === 'noble');
 const concurrency = Number(values.concurrency);
+const batchSize = Math.max(1, Math.min(256, Number(values.batch)));
+const callsInFlight =
+  batchSize === 1 ? concurrency : Math.max(2, Math.ceil(concurrency / batchSize));
 const coreCounts = (values.cores ?? '1,2').split(',').map(Number);
 const root = resolve(import.meta.dirname, '../../..');
 const node = process.execPath;
@@ -176,6 +186,9 @@ interface Run {
   provider: string;
   cores: number;
   messages: number;
+  /** Envelopes per call (1: SendMessage) and calls in flight. */
+  batch: number;
+  callsInFlight: number;
   envelopesPerSec: number;
   ceilingVerifiesPerSec: number;
   ratio: number;
@@ -258,15 +271,40 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
   );
   const address = await waitForListening(child);
   const client = new PromiseClient(EnvelopeProcessorService, address);
-  // Warm up (JIT, key directory cache, connection) with a few of the envelopes.
+  // Calls of up to `batchSize` envelopes, each of one sender (a call is one agent's).
+  const chunk = (items: typeof batch) => {
+    const calls: Array<{ sender: number; envelopes: Envelope[] }> = [];
+    const bySender = new Map<number, Envelope[]>();
+    for (const { sender, envelope } of items) {
+      const open = bySender.get(sender) ?? [];
+      open.push(envelope);
+      bySender.set(sender, open);
+      if (open.length === batchSize) {
+        calls.push({ sender, envelopes: open });
+        bySender.delete(sender);
+      }
+    }
+    for (const [sender, envelopes] of bySender) calls.push({ sender, envelopes });
+    return calls;
+  };
+  const send = async (sender: number, envelopes: Envelope[]) => {
+    const metadata = { authorization: authorizations[sender] ?? '' };
+    if (batchSize === 1) {
+      for (const envelope of envelopes)
+        await client.call('sendMessage', { envelope }, { metadata });
+      return;
+    }
+    const { results } = await client.call('sendMessages', { envelopes }, { metadata });
+    const refused = results.find((r) => r.outcome.case !== 'sent');
+    if (refused !== undefined || results.length !== envelopes.length)
+      throw new Error(
+        `SendMessages refused an envelope: ${refused?.outcome.case === 'error' ? refused.outcome.value.message : `${results.length} results for ${envelopes.length}`}`,
+      );
+  };
+  // Warm up (JIT, key directory cache, connection) with a few of the envelopes, the same way.
   const warm = batch.splice(0, Math.min(20, batch.length));
-  for (const { sender, envelope } of warm) {
-    await client.call(
-      'sendMessage',
-      { envelope },
-      { metadata: { authorization: authorizations[sender] ?? '' } },
-    );
-  }
+  for (const call of chunk(warm)) await send(call.sender, call.envelopes);
+  const calls = chunk(batch);
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, rssMiB(child.pid ?? 0));
@@ -276,17 +314,14 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
   const cpuBefore = threadCpuMs(child.pid ?? 0);
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < batch.length) {
-        const item = batch[next++];
-        if (item === undefined) break;
+    Array.from({ length: callsInFlight }, async () => {
+      while (next < calls.length) {
+        const call = calls[next++];
+        if (call === undefined) break;
         const sentAt = performance.now();
-        await client.call(
-          'sendMessage',
-          { envelope: item.envelope },
-          { metadata: { authorization: authorizations[item.sender] ?? '' } },
-        );
-        latencies.push(performance.now() - sentAt);
+        await send(call.sender, call.envelopes);
+        const latency = performance.now() - sentAt;
+        for (let i = 0; i < call.envelopes.length; i++) latencies.push(latency);
       }
     }),
   );
@@ -310,6 +345,8 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     provider,
     cores,
     messages: latencies.length,
+    batch: batchSize,
+    callsInFlight,
     envelopesPerSec: Number(envelopesPerSec.toFixed(1)),
     ceilingVerifiesPerSec: Number(ceiling.verifiesPerSec.toFixed(1)),
     ratio: Number((envelopesPerSec / ceiling.verifiesPerSec).toFixed(3)),
@@ -321,7 +358,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
 }
 
 console.log(
-  `envelope-processor throughput, node ${process.version}, concurrency ${concurrency}, 1 KiB envelopes, embedded queue`,
+  `envelope-processor throughput, node ${process.version}, ${batchSize === 1 ? `SendMessage, ${concurrency} in flight` : `SendMessages of ${batchSize}, ${callsInFlight} calls in flight`}, 1 KiB envelopes, embedded queue`,
 );
 const runs: Run[] = [];
 for (const provider of providers) {
@@ -340,7 +377,15 @@ for (const provider of providers) {
     );
   }
 }
-console.log(JSON.stringify({ bench: 'envelope-processor', concurrency, runs }));
+console.log(
+  JSON.stringify({
+    bench: 'envelope-processor',
+    concurrency,
+    batch: batchSize,
+    callsInFlight,
+    runs,
+  }),
+);
 
 for (const agent of [recipient, ...senders]) agent.close();
 await kms.destroy();
