@@ -72,6 +72,7 @@ import type { DeliveryNotice, InboundItem, InvalidDelivery, ReceivedMessage } fr
 import { openChannelDelivery } from './internal/channel-inbound.ts';
 import { keyValidAt } from './internal/key-at.ts';
 import { RecentIds } from './internal/recent-ids.ts';
+import { retireChannelKeys } from './internal/retire-channel-keys.ts';
 import { SendBatcher } from './internal/send-batcher.ts';
 import { transportOf } from './internal/transport-of.ts';
 import type { KeyStore } from './key-store.ts';
@@ -735,6 +736,9 @@ export class AgentClient {
     if (kind === undefined) {
       await ack();
       return undefined;
+    }
+    if (kind === 'channel-deleted') {
+      await retireChannelKeys(this.#keyStore, notice.recipientId, this.#now());
     }
     let receipt: DeliveryNotice['receipt'];
     let receiptVerified = false;

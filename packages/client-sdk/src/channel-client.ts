@@ -56,6 +56,7 @@ import {
 } from '@proof-messenger/rpc';
 import type { AgentKeys } from './agent-keys.ts';
 import { keyValidAt } from './internal/key-at.ts';
+import { retireChannelKeys } from './internal/retire-channel-keys.ts';
 import { transportOf } from './internal/transport-of.ts';
 
 type Service = typeof ChannelService;
@@ -201,9 +202,13 @@ export class ChannelClient {
     }
   }
 
-  /** Ends the subscription; the member keys for the channel stay until their messages are read. */
+  /**
+   * Ends the subscription. The channel's keys stay readable for what is already queued and then
+   * expire (see retire-channel-keys.ts).
+   */
   async unsubscribe(channelId: string): Promise<void> {
     await this.#call('unsubscribe', { channelId });
+    await retireChannelKeys(this.#keys.keyStore, channelId, this.#now());
   }
 
   /**

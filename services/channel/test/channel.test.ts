@@ -207,6 +207,10 @@ describe.each(modes)('channels (%s)', (mode) => {
       maxSubscribers: 50,
     });
     expect(updated.maxSubscribers).toBe(50);
+    await member.channels.unsubscribe(channelId);
+    expect(await owner.channels.listSubscribers(channelId)).toEqual([]);
+    const [memberKey] = await member.keyStore.list({ kind: 'channel-member', peerId: channelId });
+    expect(memberKey?.expiresAtMs).toBeGreaterThan(Date.now());
   });
 
   it('a member joining later reads only what is published after it joined', async () => {
@@ -282,6 +286,10 @@ describe.each(modes)('channels (%s)', (mode) => {
     }
     expect(notice?.kind).toBe('channel-deleted');
     expect(notice?.kind !== 'message' && notice?.recipientId).toBe(channelId);
+    // Its keys for the channel now expire (after what was queued could still be read).
+    const left = await member.keyStore.list({ peerId: channelId });
+    expect(left.map((k) => k.kind)).toEqual(['channel-member']);
+    expect(left.every((k) => (k.expiresAtMs ?? 0) > Date.now())).toBe(true);
     expect((await failure(member.channels.get(channelId))).code).toBe(Code.NOT_FOUND);
   });
 
