@@ -97,7 +97,7 @@ describe('proof-messenger start', () => {
       code: 2,
       stdout: '',
       stderr:
-        'error: unknown service "channel-router": start platform (the default), key-management or envelope-processor\n(run `proof-messenger start --help` for usage)\n',
+        'error: unknown service "channel-router": start platform (the default), key-management, envelope-processor or channel\n(run `proof-messenger start --help` for usage)\n',
     });
     const bad = await runCli(
       ['start', 'key-management', '--port', 'x', '--data-dir', tempDir()],
@@ -115,6 +115,12 @@ describe('proof-messenger start', () => {
     });
     expect(lines[1]).toBe(
       'key-management failed to start: PM_GRPC_PORT must be an integer from 0 to 65535, got "x"',
+    );
+    // The channel service runs on its own only in distributed mode.
+    const alone = await runCli(['start', 'channel', '--port', '0', '--data-dir', tempDir()], {});
+    expect(alone.code).toBe(1);
+    expect(alone.stderr.trim().split('\n').at(-1)).toBe(
+      'channel failed to start: the channel service runs on its own only in distributed mode (NATS_URL and DATABASE_URL); in the embedded mode it runs inside the platform (npm start)',
     );
   });
 });

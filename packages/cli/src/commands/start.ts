@@ -14,7 +14,7 @@ import { optionString } from '../global-options.ts';
 
 type Env = Record<string, string | undefined>;
 
-const SERVICES = ['platform', 'key-management', 'envelope-processor'] as const;
+const SERVICES = ['platform', 'key-management', 'envelope-processor', 'channel'] as const;
 type Service = (typeof SERVICES)[number];
 
 function environment(base: Readonly<Env>, values: OptionValues): Env {
@@ -45,6 +45,12 @@ async function run(service: Service, env: Env): Promise<void> {
       const config = loadConfig(env);
       return { ...(await createEnvelopeProcessorServer(config, { log })), host: config.host };
     });
+  } else if (service === 'channel') {
+    const { createChannelServer, loadConfig } = await import('@proof-messenger/channel');
+    await runService(service, async (log) => {
+      const config = loadConfig(env);
+      return { ...(await createChannelServer(config, { log })), host: config.host };
+    });
   } else {
     const { createPlatform, loadPlatformConfig } = await import('@proof-messenger/platform');
     await runService(service, async (log) => {
@@ -61,14 +67,14 @@ async function run(service: Service, env: Env): Promise<void> {
 
 export const start: Command = {
   name: 'start',
-  args: '[platform|key-management|envelope-processor]',
+  args: '[platform|key-management|envelope-processor|channel]',
   arity: [0, 1],
   summary: 'run the embedded platform, or one service',
-  description: `Runs the embedded platform (the default: key-management and the envelope processor on
-one port, 127.0.0.1:50051, state in PM_DATA_DIR, ./.data) or one service as its own process,
-configured by the same environment variables as the services (see docs/key-management.md and
-docs/envelope-processor.md; NATS_URL, DATABASE_URL and REDIS_URL select the distributed mode of a
-single service). Prints "<name> listening on <host:port>" once it serves; SIGTERM or Ctrl-C stop it
+  description: `Runs the embedded platform (the default: key-management, the envelope processor and
+channels on one port, 127.0.0.1:50051, state in PM_DATA_DIR, ./.data) or one service as its own
+process, configured by the same environment variables as the services (see docs/key-management.md,
+docs/envelope-processor.md and docs/channels.md; NATS_URL, DATABASE_URL and REDIS_URL select the
+distributed mode of a single service; the channel service runs alone only in distributed mode). Prints "<name> listening on <host:port>" once it serves; SIGTERM or Ctrl-C stop it
 cleanly. Logs are JSON lines on stderr.
 
 Examples:
@@ -99,7 +105,7 @@ Examples:
     if (service === undefined) {
       throw new CliError(
         ExitCode.USAGE,
-        `unknown service ${JSON.stringify(name)}: start platform (the default), key-management or envelope-processor`,
+        `unknown service ${JSON.stringify(name)}: start platform (the default), key-management, envelope-processor or channel`,
       );
     }
     await run(service, environment(io.env, values));
