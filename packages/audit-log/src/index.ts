@@ -1,0 +1,26 @@
+export type { AuditEntry, AuditOutcome } from './audit-entry.ts';
+export {
+  AUDIT_ENTRY_LIMITS,
+  auditEntryHash,
+  encodeAuditEntry,
+  GENESIS_PREVIOUS_HASH,
+} from './audit-entry.ts';
+export type { AuditCheck, AuditFailure } from './audit-verification-error.ts';
+export { AuditVerificationError } from './audit-verification-error.ts';
+export type { CheckpointBody, SignedCheckpoint } from './checkpoint.ts';
+export {
+  CHECKPOINT_SIGNATURE_CONTEXT,
+  encodeCheckpoint,
+  signCheckpoint,
+  verifyCheckpointSignature,
+} from './checkpoint.ts';
+export type { Awaitable, LeafSource } from './leaf-source.ts';
+export type { AuditEntryInput } from './memory-audit-log.ts';
+export { MemoryAuditLog } from './memory-audit-log.ts';
+export { MemoryMerkleTree } from './memory-merkle-tree.ts';
+export { HASH_SIZE, MerkleHasher } from './merkle-hasher.ts';
+export type { ConsistencyProof, InclusionProof } from './merkle-proofs.ts';
+export { consistencyProof, inclusionProof, treeRoot } from './merkle-proofs.ts';
+export { verifyConsistencyProof, verifyInclusionProof } from './proof-verification.ts';
+export type { AuditLogVerification, VerifyOptions } from './verify-audit-log.ts';
+export { verifyAuditLog, verifyConsistency, verifyInclusion } from './verify-audit-log.ts';

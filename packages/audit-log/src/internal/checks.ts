@@ -1,0 +1,71 @@
+/**
+ * Boundary checks of the audit-log package: every public function checks its arguments here
+ * first, so a wrong type or range fails with an InvalidArgumentError naming the argument.
+ */
+import { InvalidArgumentError } from '@proof-messenger/errors';
+
+/** Throws unless `value` is a Uint8Array of 32 bytes (a SHA-256 hash). */
+export function checkHash(name: string, value: unknown): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`${name} must be a Uint8Array, got ${describe(value)}`, {
+      field: name,
+    });
+  }
+  if (value.length !== 32) {
+    throw new InvalidArgumentError(`${name} must be 32 bytes, got ${value.length}`, {
+      field: name,
+      metadata: { expected: '32', actual: String(value.length) },
+    });
+  }
+  return value;
+}
+
+/** Throws unless `value` is a safe non-negative integer. */
+export function checkIndex(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidArgumentError(
+      `${name} must be a non-negative safe integer, got ${typeof value === 'number' ? value : describe(value)}`,
+      { field: name },
+    );
+  }
+  return value;
+}
+
+/** Throws unless `value` is a string of well-formed UTF-16 (so its UTF-8 bytes are unique). */
+export function checkText(name: string, value: unknown, maxBytes: number): Uint8Array {
+  if (typeof value !== 'string') {
+    throw new InvalidArgumentError(`${name} must be a string, got ${describe(value)}`, {
+      field: name,
+    });
+  }
+  const bytes = encoder.encode(value);
+  // A lone surrogate would encode as U+FFFD, so two different strings would share one encoding.
+  if (decoder.decode(bytes) !== value) {
+    throw new InvalidArgumentError(`${name} must be well-formed Unicode (no lone surrogates)`, {
+      field: name,
+    });
+  }
+  if (bytes.length > maxBytes) {
+    throw new InvalidArgumentError(
+      `${name} must be at most ${maxBytes} UTF-8 bytes, got ${bytes.length}`,
+      { field: name, metadata: { max: String(maxBytes), actual: String(bytes.length) } },
+    );
+  }
+  return bytes;
+}
+
+/** Big-endian unsigned 64-bit encoding of a safe integer. */
+export function u64be(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  return out;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
+}
