@@ -9,8 +9,9 @@
  * statement against that member's identity key (the channel service is not trusted with keys),
  * makes a sender key for the epoch if it has none, sends it to every member that does not have it
  * yet — in batches, each batch one envelope encrypted to those members' keys — and then publishes
- * the message under the sender key. When the membership changes in between, the service answers
- * EPOCH_CHANGED and the client starts over for the new epoch.
+ * the message under the sender key. The member list is kept for its epoch: later publications in
+ * the same epoch go straight out; when the membership has changed, the service answers
+ * EPOCH_CHANGED and the client fetches the members and starts over for the new epoch.
  *
  * Caveats: which members got this client's sender key is remembered in memory; a restarted
  * publisher makes a new sender key for the epoch and sends it again. Member key statements are
@@ -124,6 +125,8 @@ export class ChannelClient {
   readonly #now: () => number;
   /** This agent's sender key per channel, for the epoch it was made for. */
   readonly #epochKeys = new Map<string, EpochKey>();
+  /** The last epoch seen per channel, with its verified members. */
+  readonly #memberships = new Map<string, { epoch: bigint; members: VerifiedMember[] }>();
   /** Member key statements already verified, by member key id. */
   readonly #verified = new Map<string, VerifiedMember>();
 
@@ -224,7 +227,14 @@ export class ChannelClient {
     const bytes = typeof content === 'string' ? utf8(content) : content;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { epoch, members } = await this.#members(channelId);
+        // The members of the epoch last seen: every membership change moves the epoch, so while
+        // the server accepts that epoch the list is exact; EPOCH_CHANGED sends us to fetch anew.
+        let membership = attempt === 1 ? this.#memberships.get(channelId) : undefined;
+        if (membership === undefined) {
+          membership = await this.#members(channelId);
+          this.#memberships.set(channelId, membership);
+        }
+        const { epoch, members } = membership;
         const epochKey = this.#epochKey(channelId, epoch);
         const keysDistributed = await this.#distribute(channelId, epochKey, members);
         const fields = {
