@@ -69,6 +69,7 @@ import {
 } from '@proof-messenger/rpc';
 import type { AgentKeys } from './agent-keys.ts';
 import type { DeliveryNotice, InboundItem, InvalidDelivery, ReceivedMessage } from './inbound.ts';
+import { authorizedCall } from './internal/authorized-call.ts';
 import { openChannelDelivery } from './internal/channel-inbound.ts';
 import { keyValidAt } from './internal/key-at.ts';
 import { RecentIds } from './internal/recent-ids.ts';
@@ -499,24 +500,12 @@ export class AgentClient {
   }
 
   /** Calls the envelope processor as the agent; re-authenticates once on UNAUTHENTICATED. */
-  async #call<K extends UnaryMethodName<Service>>(
+  #call<K extends UnaryMethodName<Service>>(
     method: K,
     request: RequestInit<Service, K>,
     options: CallOptions = {},
   ): Promise<ResponseOf<Service, K>> {
-    const attempt = async () =>
-      this.#rpc.call(method, request, {
-        ...options,
-        metadata: { authorization: await this.#keys.client.authorization() },
-      });
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof ProofMessengerError) || error.code !== Code.UNAUTHENTICATED)
-        throw error;
-      this.#keys.client.resetToken();
-      return attempt();
-    }
+    return authorizedCall(this.#rpc, this.#keys.client, method, request, options);
   }
 
   // --- receiving -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import {
   utf8,
   zeroize,
 } from '@proof-messenger/crypto';
-import { Code, InvalidArgumentError, ProofMessengerError, Reason } from '@proof-messenger/errors';
+import { InvalidArgumentError, ProofMessengerError, Reason } from '@proof-messenger/errors';
 import {
   type Channel,
   ChannelMemberKeySchema,
@@ -56,6 +56,7 @@ import {
   type UnaryMethodName,
 } from '@proof-messenger/rpc';
 import type { AgentKeys } from './agent-keys.ts';
+import { authorizedCall } from './internal/authorized-call.ts';
 import { keyValidAt } from './internal/key-at.ts';
 import { retireChannelKeys } from './internal/retire-channel-keys.ts';
 import { transportOf } from './internal/transport-of.ts';
@@ -384,22 +385,11 @@ export class ChannelClient {
     return missing.length;
   }
 
-  async #call<K extends UnaryMethodName<Service>>(
+  #call<K extends UnaryMethodName<Service>>(
     method: K,
     request: RequestInit<Service, K>,
   ): Promise<ResponseOf<Service, K>> {
-    const attempt = async () =>
-      this.#rpc.call(method, request, {
-        metadata: { authorization: await this.#keys.client.authorization() },
-      });
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof ProofMessengerError) || error.code !== Code.UNAUTHENTICATED)
-        throw error;
-      this.#keys.client.resetToken();
-      return attempt();
-    }
+    return authorizedCall(this.#rpc, this.#keys.client, method, request);
   }
 }
 
