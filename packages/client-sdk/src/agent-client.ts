@@ -72,6 +72,7 @@ import type { DeliveryNotice, InboundItem, InvalidDelivery, ReceivedMessage } fr
 import { authorizedCall } from './internal/authorized-call.ts';
 import { openChannelDelivery } from './internal/channel-inbound.ts';
 import { keyValidAt } from './internal/key-at.ts';
+import { optionalFields } from './internal/optional-fields.ts';
 import { RecentIds } from './internal/recent-ids.ts';
 import { retireChannelKeys } from './internal/retire-channel-keys.ts';
 import { SendBatcher } from './internal/send-batcher.ts';
@@ -288,10 +289,7 @@ export class AgentClient {
       recipientId,
       messageId: newMessageId(this.#now()),
       createdAtMs: this.#now(),
-      ...(options.priority === undefined ? {} : { priority: options.priority }),
-      ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
-      ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
-      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+      ...optionalFields(options),
     };
     const envelope =
       options.cleartext === true

@@ -58,6 +58,7 @@ import {
 import type { AgentKeys } from './agent-keys.ts';
 import { authorizedCall } from './internal/authorized-call.ts';
 import { keyValidAt } from './internal/key-at.ts';
+import { optionalFields } from './internal/optional-fields.ts';
 import { retireChannelKeys } from './internal/retire-channel-keys.ts';
 import { transportOf } from './internal/transport-of.ts';
 
@@ -244,10 +245,7 @@ export class ChannelClient {
           channelEpoch: epoch,
           messageId: newMessageId(this.#now()),
           createdAtMs: this.#now(),
-          ...(options.priority === undefined ? {} : { priority: options.priority }),
-          ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
-          ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-          ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
+          ...optionalFields(options),
         };
         const envelope =
           options.cleartext === true

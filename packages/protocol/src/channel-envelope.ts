@@ -11,7 +11,6 @@ import {
   type CompositePublicKey,
   type CompositeSigner,
   type CryptoProvider,
-  decryptContent,
   encryptContent,
   type SenderKey,
   unwrapWithSenderKey,
@@ -28,7 +27,7 @@ import {
 } from '@proof-messenger/proto';
 import { checkEnvelopeHeader } from './envelope-header.ts';
 import { payloadAssociatedData } from './envelope-signature.ts';
-import { type OpenedEnvelope, verifyEnvelope } from './open-envelope.ts';
+import { type OpenedEnvelope, openWithContentKey, verifyEnvelope } from './open-envelope.ts';
 import { baseHeader, DEFAULT_SUITE, type EnvelopeFields, sign } from './seal-envelope.ts';
 
 /**
@@ -134,16 +133,5 @@ export async function openChannelEnvelope(
     header.nonce,
     header.recipients[0]?.wrappedKey ?? new Uint8Array(0),
   );
-  try {
-    const content = decryptContent(
-      provider,
-      contentKey,
-      header.nonce,
-      raw.payload,
-      payloadAssociatedData(raw.header),
-    );
-    return { ...verified, content };
-  } finally {
-    zeroize(contentKey);
-  }
+  return openWithContentKey(provider, verified, contentKey);
 }

@@ -133,21 +133,34 @@ export async function openEnvelope(
   for (const keyPair of recipientKeys) {
     const entry = header.recipients.find((candidate) => candidate.keyId === keyPair.keyId);
     if (entry === undefined || keyPair.suite !== header.suite) continue;
-    const contentKey = await unwrapContentKey(provider, keyPair, entry);
-    try {
-      const content = decryptContent(
-        provider,
-        contentKey,
-        header.nonce,
-        raw.payload,
-        payloadAssociatedData(raw.header),
-      );
-      return { ...verified, content };
-    } finally {
-      zeroize(contentKey);
-    }
+    return openWithContentKey(provider, verified, await unwrapContentKey(provider, keyPair, entry));
   }
   throw new DecryptionError(
     `envelope ${header.messageId} is not encrypted to any of the given keys (it names ${header.recipients.map((r) => r.keyId).join(', ')})`,
   );
+}
+
+/**
+ * Decrypts a verified envelope's payload with its unwrapped content key (the header is the
+ * associated data), then wipes the key. Shared by direct and channel envelopes.
+ * @throws DecryptionError when the key, nonce, ciphertext or header do not match
+ */
+export function openWithContentKey(
+  provider: CryptoProvider,
+  verified: VerifiedEnvelope,
+  contentKey: Uint8Array,
+): OpenedEnvelope {
+  try {
+    const { header, envelope: raw } = verified;
+    const content = decryptContent(
+      provider,
+      contentKey,
+      header.nonce,
+      raw.payload,
+      payloadAssociatedData(raw.header),
+    );
+    return { ...verified, content };
+  } finally {
+    zeroize(contentKey);
+  }
 }
