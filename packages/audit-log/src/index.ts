@@ -24,3 +24,5 @@ export { consistencyProof, inclusionProof, treeRoot } from './merkle-proofs.ts';
 export { verifyConsistencyProof, verifyInclusionProof } from './proof-verification.ts';
 export type { AuditLogVerification, VerifyOptions } from './verify-audit-log.ts';
 export { verifyAuditLog, verifyConsistency, verifyInclusion } from './verify-audit-log.ts';
+export type { AuditEvent, AuditSink } from './audit-sink.ts';
+export { AUDIT_ACTIONS, DISCARD_AUDIT } from './audit-sink.ts';
