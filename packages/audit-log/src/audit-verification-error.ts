@@ -4,8 +4,7 @@
  * ("unrecoverable data loss or corruption"): a log that fails verification was altered or
  * corrupted, and retrying will not change that.
  *
- * Caveat: the shared Reason enum (errors.proto) has no audit reason yet; this error uses
- * UNSPECIFIED until one is added there.
+ * Its reason is AUDIT_INVALID (errors.proto), with the failed check in the metadata.
  */
 import { Code, ProofMessengerError, Reason } from '@proof-messenger/errors';
 
@@ -54,7 +53,7 @@ export class AuditVerificationError extends ProofMessengerError {
     if (failure.checkpointIndex !== undefined) {
       metadata.checkpointIndex = String(failure.checkpointIndex);
     }
-    super(Code.DATA_LOSS, Reason.UNSPECIFIED, message, { ...options, metadata });
+    super(Code.DATA_LOSS, Reason.AUDIT_INVALID, message, { ...options, metadata });
     this.check = failure.check;
     this.entryIndex = failure.entryIndex;
     this.checkpointIndex = failure.checkpointIndex;

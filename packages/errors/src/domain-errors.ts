@@ -142,6 +142,14 @@ export class EpochChangedError extends ProofMessengerError {
   }
 }
 
+/** Well formed, but the current state does not allow it; the message says what must change. */
+export class FailedPreconditionError extends ProofMessengerError {
+  override name = 'FailedPreconditionError';
+  constructor(message: string, facts?: ErrorFacts) {
+    super(Code.FAILED_PRECONDITION, Reason.FAILED_PRECONDITION, message, facts);
+  }
+}
+
 /** A dependency is unavailable; retrying can help. */
 export class UnavailableError extends ProofMessengerError {
   override name = 'UnavailableError';

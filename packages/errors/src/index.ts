@@ -4,6 +4,7 @@ export {
   DecryptionError,
   EpochChangedError,
   ExpiredError,
+  FailedPreconditionError,
   InternalError,
   InvalidArgumentError,
   KeyExpiredError,

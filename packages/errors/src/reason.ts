@@ -24,6 +24,8 @@ export const Reason = {
   UNAVAILABLE: 17,
   INTERNAL: 18,
   EPOCH_CHANGED: 19,
+  FAILED_PRECONDITION: 20,
+  AUDIT_INVALID: 21,
 } as const;
 
 /** One error reason. */

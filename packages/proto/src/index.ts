@@ -4,9 +4,11 @@
  * workspace imports, so call sites never reach into generated paths.
  */
 export * from './gen/google/rpc/status_pb.js';
+export * from './gen/proofmessenger/v1/audit_pb.js';
 export * from './gen/proofmessenger/v1/channel_pb.js';
 export * from './gen/proofmessenger/v1/common_pb.js';
 export * from './gen/proofmessenger/v1/envelope_pb.js';
 export * from './gen/proofmessenger/v1/envelope_processor_pb.js';
 export * from './gen/proofmessenger/v1/errors_pb.js';
 export * from './gen/proofmessenger/v1/key_management_pb.js';
+export * from './gen/proofmessenger/v1/policy_pb.js';

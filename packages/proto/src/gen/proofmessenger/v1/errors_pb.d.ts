@@ -207,6 +207,22 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_EPOCH_CHANGED = 19;
    */
   EPOCH_CHANGED = 19,
+
+  /**
+   * The request is well formed but the system is not in a state that allows
+   * it (e.g. a proof for an entry no checkpoint covers yet, a policy change
+   * that would lock operators out).
+   *
+   * @generated from enum value: ERROR_REASON_FAILED_PRECONDITION = 20;
+   */
+  FAILED_PRECONDITION = 20,
+
+  /**
+   * Audit data does not verify: a proof, signature or chain link failed.
+   *
+   * @generated from enum value: ERROR_REASON_AUDIT_INVALID = 21;
+   */
+  AUDIT_INVALID = 21,
 }
 
 /**
