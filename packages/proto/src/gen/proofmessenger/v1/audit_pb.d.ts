@@ -217,6 +217,53 @@ export declare type GetCheckpointResponse = Message<"proofmessenger.v1.GetCheckp
 export declare const GetCheckpointResponseSchema: GenMessage<GetCheckpointResponse>;
 
 /**
+ * ListCheckpoints input.
+ *
+ * @generated from message proofmessenger.v1.ListCheckpointsRequest
+ */
+export declare type ListCheckpointsRequest = Message<"proofmessenger.v1.ListCheckpointsRequest"> & {
+  /**
+   * Only checkpoints with a tree size above this.
+   *
+   * @generated from field: uint64 after_tree_size = 1;
+   */
+  afterTreeSize: bigint;
+
+  /**
+   * How many, 1-1000; 0 means 100.
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message proofmessenger.v1.ListCheckpointsRequest.
+ * Use `create(ListCheckpointsRequestSchema)` to create a new message.
+ */
+export declare const ListCheckpointsRequestSchema: GenMessage<ListCheckpointsRequest>;
+
+/**
+ * ListCheckpoints result.
+ *
+ * @generated from message proofmessenger.v1.ListCheckpointsResponse
+ */
+export declare type ListCheckpointsResponse = Message<"proofmessenger.v1.ListCheckpointsResponse"> & {
+  /**
+   * Checkpoints, smallest tree size first.
+   *
+   * @generated from field: repeated proofmessenger.v1.AuditCheckpoint checkpoints = 1;
+   */
+  checkpoints: AuditCheckpoint[];
+};
+
+/**
+ * Describes the message proofmessenger.v1.ListCheckpointsResponse.
+ * Use `create(ListCheckpointsResponseSchema)` to create a new message.
+ */
+export declare const ListCheckpointsResponseSchema: GenMessage<ListCheckpointsResponse>;
+
+/**
  * GetEntries input.
  *
  * @generated from message proofmessenger.v1.GetEntriesRequest
@@ -503,6 +550,16 @@ export declare const AuditService: GenService<{
     methodKind: "unary";
     input: typeof GetCheckpointRequestSchema;
     output: typeof GetCheckpointResponseSchema;
+  },
+  /**
+   * Signed checkpoints in order of tree size (for a full offline check).
+   *
+   * @generated from rpc proofmessenger.v1.AuditService.ListCheckpoints
+   */
+  listCheckpoints: {
+    methodKind: "unary";
+    input: typeof ListCheckpointsRequestSchema;
+    output: typeof ListCheckpointsResponseSchema;
   },
   /**
    * Entries by sequence number, oldest first (for a full offline check).
