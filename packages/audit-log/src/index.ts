@@ -5,6 +5,15 @@ export {
   encodeAuditEntry,
   GENESIS_PREVIOUS_HASH,
 } from './audit-entry.ts';
+export { auditMigrations } from './audit-migrations.ts';
+export type { AuditPage, AuditQuery } from './audit-query.ts';
+export { AUDIT_QUERY_LIMITS } from './audit-query.ts';
+export type { AuditEvent, AuditSink } from './audit-sink.ts';
+export { AUDIT_ACTIONS, DISCARD_AUDIT } from './audit-sink.ts';
+export type { AuditStore, CheckpointSaveResult } from './audit-store.ts';
+export { AUDIT_STORE_LIMITS } from './audit-store.ts';
+export type { AuditTrailOptions } from './audit-trail.ts';
+export { AuditTrail } from './audit-trail.ts';
 export type { AuditCheck, AuditFailure } from './audit-verification-error.ts';
 export { AuditVerificationError } from './audit-verification-error.ts';
 export type { CheckpointBody, SignedCheckpoint } from './checkpoint.ts';
@@ -22,7 +31,6 @@ export { HASH_SIZE, MerkleHasher } from './merkle-hasher.ts';
 export type { ConsistencyProof, InclusionProof } from './merkle-proofs.ts';
 export { consistencyProof, inclusionProof, treeRoot } from './merkle-proofs.ts';
 export { verifyConsistencyProof, verifyInclusionProof } from './proof-verification.ts';
+export { SqlAuditStore } from './sql-audit-store.ts';
 export type { AuditLogVerification, VerifyOptions } from './verify-audit-log.ts';
 export { verifyAuditLog, verifyConsistency, verifyInclusion } from './verify-audit-log.ts';
-export type { AuditEvent, AuditSink } from './audit-sink.ts';
-export { AUDIT_ACTIONS, DISCARD_AUDIT } from './audit-sink.ts';

@@ -1,0 +1,571 @@
+/**
+ * The AuditStore on SqlDatabase: node:sqlite for the embedded platform, PostgreSQL for the
+ * distributed one, the same SQL for both (schema in audit-migrations.ts).
+ *
+ * Concurrency: an append runs in one transaction that first locks the single head row
+ * (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the transaction's BEGIN IMMEDIATE already holds
+ * the database's write lock). Holding it, the append reads the size and last hash, the right edge
+ * of the tree (at most log2(n) stored nodes), computes the new entries, their hashes and the
+ * subtrees they complete, writes them all and moves the head. Another instance's append waits on
+ * the lock and, at READ COMMITTED, then reads the head and nodes the first one committed. So
+ * sequence, chain and tree stay one history however many processes append; the primary keys on
+ * sequence and (level, index) are the backstop that makes a broken lock fail instead of fork.
+ *
+ * Reads take no lock: entries and nodes never change once committed, and the head only grows,
+ * so a proof for a size read earlier is always answerable. Node lookups issued together (as
+ * proof generation does) are answered by one query per kind.
+ */
+import {
+  type CryptoProvider,
+  defaultProvider,
+  equalBytes,
+  fromHex,
+  toHex,
+} from '@proof-messenger/crypto';
+import { InternalError, InvalidArgumentError, NotFoundError } from '@proof-messenger/errors';
+import {
+  isUniqueViolation,
+  migrate,
+  type SqlDatabase,
+  type SqlValue,
+} from '@proof-messenger/storage';
+import {
+  type AuditEntry,
+  type AuditOutcome,
+  auditEntryHash,
+  encodeAuditEntry,
+  GENESIS_PREVIOUS_HASH,
+} from './audit-entry.ts';
+import { auditMigrations } from './audit-migrations.ts';
+import {
+  type AuditPage,
+  type AuditQuery,
+  encodePageToken,
+  type NormalizedAuditQuery,
+  normalizeAuditQuery,
+} from './audit-query.ts';
+import { AUDIT_STORE_LIMITS, type AuditStore, type CheckpointSaveResult } from './audit-store.ts';
+import { encodeCheckpoint, type SignedCheckpoint } from './checkpoint.ts';
+import { checkHash, checkIndex } from './internal/checks.ts';
+import { type NodeCoordinate, rangeNodes } from './internal/tree-plan.ts';
+import type { AuditEntryInput } from './memory-audit-log.ts';
+import { MerkleHasher } from './merkle-hasher.ts';
+import { treeRoot } from './merkle-proofs.ts';
+
+interface EntryRow {
+  sequence: number;
+  time_ms: number;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: string;
+  reason: string;
+  details: string;
+  message_ids: string;
+  message_hashes: string;
+  previous_hash: Uint8Array;
+}
+
+interface CheckpointRow {
+  tree_size: number;
+  root_hash: Uint8Array;
+  time_ms: number;
+  key_id: string;
+  ml_dsa65_signature: Uint8Array;
+  ed25519_signature: Uint8Array;
+}
+
+const ENTRY_COLUMNS =
+  'sequence, time_ms, actor, action, target, outcome, reason, details, message_ids, message_hashes, previous_hash';
+const CHECKPOINT_COLUMNS =
+  'tree_size, root_hash, time_ms, key_id, ml_dsa65_signature, ed25519_signature';
+
+/** Rows per multi-row INSERT (12 parameters each; both drivers allow far more). */
+const INSERT_CHUNK = 500;
+/** Hashes per lookup query. */
+const LOOKUP_CHUNK = 400;
+
+/** Serializes checkpoint saves across PostgreSQL instances without blocking appends. */
+const CHECKPOINT_LOCK = `SELECT pg_advisory_xact_lock(
+  hashtext('proof-messenger/audit-log-checkpoints/' || COALESCE(current_schema(), '')))`;
+
+function placeholders(start: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${start + i}`).join(', ');
+}
+
+function toEntry(row: EntryRow): AuditEntry {
+  return {
+    sequence: row.sequence,
+    timeMs: row.time_ms,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome as AuditOutcome,
+    reason: row.reason,
+    details: JSON.parse(row.details) as Record<string, string>,
+    messageIds: JSON.parse(row.message_ids) as string[],
+    messageHashes: (JSON.parse(row.message_hashes) as string[]).map(fromHex),
+    previousHash: row.previous_hash,
+  };
+}
+
+function toCheckpoint(row: CheckpointRow): SignedCheckpoint {
+  return {
+    treeSize: row.tree_size,
+    rootHash: row.root_hash,
+    timeMs: row.time_ms,
+    keyId: row.key_id,
+    signature: { mlDsa65: row.ml_dsa65_signature, ed25519: row.ed25519_signature },
+  };
+}
+
+/** A stored entry built from an input: only the entry's fields, copied. */
+function entryOf(input: AuditEntryInput, sequence: number, previousHash: Uint8Array): AuditEntry {
+  return {
+    sequence,
+    timeMs: input.timeMs,
+    actor: input.actor,
+    action: input.action,
+    target: input.target,
+    outcome: input.outcome,
+    reason: input.reason,
+    details: { ...input.details },
+    messageIds: [...input.messageIds],
+    messageHashes: input.messageHashes.map((hash) => hash.slice()),
+    previousHash,
+  };
+}
+
+function checkInputs(inputs: readonly AuditEntryInput[]): void {
+  if (!Array.isArray(inputs)) {
+    throw new InvalidArgumentError('inputs must be an array of audit entries', {
+      field: 'inputs',
+    });
+  }
+  if (inputs.length > AUDIT_STORE_LIMITS.maxAppendBatch) {
+    throw new InvalidArgumentError(
+      `at most ${AUDIT_STORE_LIMITS.maxAppendBatch} entries can be appended at once, got ${inputs.length}; split the batch`,
+      { field: 'inputs' },
+    );
+  }
+  for (const [i, input] of inputs.entries()) {
+    try {
+      if (typeof input !== 'object' || input === null) {
+        throw new InvalidArgumentError('audit entry must be an object');
+      }
+      // A dry run with a placeholder position: every field the caller gave is checked.
+      encodeAuditEntry({ ...input, sequence: 0, previousHash: GENESIS_PREVIOUS_HASH });
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      throw new InvalidArgumentError(`inputs[${i}]: ${error.message}`, {
+        field: error.field === '' ? `inputs[${i}]` : `inputs[${i}].${error.field}`,
+        cause: error,
+      });
+    }
+  }
+}
+
+interface PendingLookup {
+  readonly level: number;
+  readonly index: number;
+  readonly resolve: (hash: Uint8Array) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Reads the hashes of `nodes` (level 0 from the entries, higher levels from the node table) in
+ * one query per kind and chunk; in the order asked.
+ * @throws NotFoundError when one of them is not stored
+ */
+async function readHashes(
+  db: SqlDatabase,
+  nodes: readonly NodeCoordinate[],
+): Promise<Uint8Array[]> {
+  const found = new Map<string, Uint8Array>();
+  const key = (level: number, index: number) => `${level}:${index}`;
+  const leaves = [...new Set(nodes.filter((n) => n.level === 0).map((n) => n.index))];
+  const inner = [
+    ...new Map(nodes.filter((n) => n.level > 0).map((n) => [key(n.level, n.index), n])).values(),
+  ];
+  const reads: Promise<void>[] = [];
+  for (let i = 0; i < leaves.length; i += LOOKUP_CHUNK) {
+    const chunk = leaves.slice(i, i + LOOKUP_CHUNK);
+    reads.push(
+      db
+        .query<{ sequence: number; leaf_hash: Uint8Array }>(
+          `SELECT sequence, leaf_hash FROM audit_log_entries WHERE sequence IN (${placeholders(1, chunk.length)})`,
+          chunk,
+        )
+        .then((rows) => {
+          for (const row of rows) found.set(key(0, row.sequence), row.leaf_hash);
+        }),
+    );
+  }
+  for (let i = 0; i < inner.length; i += LOOKUP_CHUNK) {
+    const chunk = inner.slice(i, i + LOOKUP_CHUNK);
+    const where = chunk.map((_, j) => `(level = $${2 * j + 1} AND idx = $${2 * j + 2})`);
+    reads.push(
+      db
+        .query<{ level: number; idx: number; hash: Uint8Array }>(
+          `SELECT level, idx, hash FROM audit_log_nodes WHERE ${where.join(' OR ')}`,
+          chunk.flatMap((n) => [n.level, n.index]),
+        )
+        .then((rows) => {
+          for (const row of rows) found.set(key(row.level, row.idx), row.hash);
+        }),
+    );
+  }
+  await Promise.all(reads);
+  return nodes.map(({ level, index }) => {
+    const hash = found.get(key(level, index));
+    if (hash === undefined) {
+      throw new NotFoundError(
+        level === 0
+          ? `the audit log has no entry ${index}`
+          : `the audit log has no complete subtree at level ${level}, index ${index}`,
+        { field: level === 0 ? 'index' : 'level' },
+      );
+    }
+    return hash;
+  });
+}
+
+/** The SQL conditions and parameters of a normalized query (without the agent filter). */
+function conditions(query: NormalizedAuditQuery, params: SqlValue[]): string[] {
+  const where: string[] = [];
+  const param = (value: SqlValue) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (query.beforeSequence !== undefined) where.push(`sequence < ${param(query.beforeSequence)}`);
+  if (query.sinceMs !== undefined) where.push(`time_ms >= ${param(query.sinceMs)}`);
+  if (query.untilMs !== undefined) where.push(`time_ms < ${param(query.untilMs)}`);
+  if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
+  const actions: string[] = [];
+  if (query.exactActions.length > 0) {
+    actions.push(`action IN (${query.exactActions.map((a) => param(a)).join(', ')})`);
+  }
+  for (const prefix of query.actionPrefixes) {
+    // 'message.' ≤ action < 'message/': '/' is the code point after '.', compared bytewise.
+    actions.push(`(action >= ${param(prefix)} AND action < ${param(`${prefix.slice(0, -1)}/`)})`);
+  }
+  if (actions.length > 0) where.push(`(${actions.join(' OR ')})`);
+  return where;
+}
+
+/** The audit log stored in a SqlDatabase (SQLite or PostgreSQL). */
+export class SqlAuditStore implements AuditStore {
+  readonly #db: SqlDatabase;
+  readonly #hasher: MerkleHasher;
+  #pending: PendingLookup[] = [];
+
+  /**
+   * A store on an already migrated database (see `open`). `hasher` defaults to SHA-256 of the
+   * runtime's default provider.
+   */
+  constructor(db: SqlDatabase, hasher: MerkleHasher = new MerkleHasher(defaultProvider())) {
+    this.#db = db;
+    this.#hasher = hasher;
+  }
+
+  /** Applies the audit migrations to `db` (idempotent; safe from several instances) and opens. */
+  static async open(db: SqlDatabase, provider?: CryptoProvider): Promise<SqlAuditStore> {
+    await migrate(db, auditMigrations);
+    return new SqlAuditStore(db, new MerkleHasher(provider ?? defaultProvider()));
+  }
+
+  async append(inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
+    checkInputs(inputs);
+    if (inputs.length === 0) return [];
+    try {
+      return await this.#db.transaction((tx) => this.#appendIn(tx, inputs));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // Only possible if the head row was changed outside this store: refuse to fork the log.
+      throw new InternalError(
+        'the audit log head is behind its stored entries; the database was modified outside the audit store',
+        { cause: error },
+      );
+    }
+  }
+
+  async #appendIn(tx: SqlDatabase, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
+    const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const [head] = await tx.query<{ size: number; last_hash: Uint8Array }>(
+      `SELECT size, last_hash FROM audit_log_head WHERE id = 1${lock}`,
+    );
+    if (head === undefined) {
+      throw new InternalError('the audit log head row is missing; run the audit migrations');
+    }
+    const start = head.size;
+    // The right edge of the tree: the perfect subtrees covering [0, start), largest first.
+    const edge = rangeNodes(0, start);
+    const edgeHashes = await readHashes(tx, edge);
+    const stack = edge.map((node, i) => ({ ...node, hash: edgeHashes[i] as Uint8Array }));
+
+    const entries: AuditEntry[] = [];
+    const leafHashes: Uint8Array[] = [];
+    const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
+    let previous = head.last_hash;
+    for (const [i, input] of inputs.entries()) {
+      const entry = entryOf(input, start + i, previous);
+      const hash = auditEntryHash(this.#hasher, entry);
+      entries.push(entry);
+      leafHashes.push(hash);
+      previous = hash;
+      // Push the leaf and merge equal-level neighbours: each merge is a newly complete subtree.
+      stack.push({ level: 0, index: start + i, hash });
+      for (;;) {
+        const right = stack[stack.length - 1];
+        const left = stack[stack.length - 2];
+        if (right === undefined || left === undefined || left.level !== right.level) break;
+        const parent = {
+          level: left.level + 1,
+          index: left.index / 2,
+          hash: this.#hasher.hashChildren(left.hash, right.hash),
+        };
+        stack.splice(stack.length - 2, 2, parent);
+        nodes.push(parent);
+      }
+    }
+
+    for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
+      const chunk = entries.slice(i, i + INSERT_CHUNK);
+      const params: SqlValue[] = [];
+      const rows = chunk.map((entry, j) => {
+        params.push(
+          entry.sequence,
+          entry.timeMs,
+          entry.actor,
+          entry.action,
+          entry.target,
+          entry.outcome,
+          entry.reason,
+          JSON.stringify(entry.details),
+          JSON.stringify(entry.messageIds),
+          JSON.stringify(entry.messageHashes.map(toHex)),
+          entry.previousHash,
+          leafHashes[i + j] as Uint8Array,
+        );
+        return `(${placeholders(j * 12 + 1, 12)})`;
+      });
+      await tx.execute(
+        `INSERT INTO audit_log_entries (${ENTRY_COLUMNS}, leaf_hash) VALUES ${rows.join(', ')}`,
+        params,
+      );
+    }
+    for (let i = 0; i < nodes.length; i += INSERT_CHUNK) {
+      const chunk = nodes.slice(i, i + INSERT_CHUNK);
+      await tx.execute(
+        `INSERT INTO audit_log_nodes (level, idx, hash) VALUES ${chunk.map((_, j) => `(${placeholders(j * 3 + 1, 3)})`).join(', ')}`,
+        chunk.flatMap((node) => [node.level, node.index, node.hash]),
+      );
+    }
+    await tx.execute('UPDATE audit_log_head SET size = $1, last_hash = $2 WHERE id = 1', [
+      start + entries.length,
+      previous,
+    ]);
+    return entries;
+  }
+
+  async size(): Promise<number> {
+    const [head] = await this.#db.query<{ size: number }>(
+      'SELECT size FROM audit_log_head WHERE id = 1',
+    );
+    if (head === undefined) {
+      throw new InternalError('the audit log head row is missing; run the audit migrations');
+    }
+    return head.size;
+  }
+
+  async entries(start: number, count: number): Promise<AuditEntry[]> {
+    checkIndex('start', start);
+    checkIndex('count', count);
+    if (count > AUDIT_STORE_LIMITS.maxReadBatch) {
+      throw new InvalidArgumentError(
+        `count must be at most ${AUDIT_STORE_LIMITS.maxReadBatch}, got ${count}; read in pages`,
+        { field: 'count' },
+      );
+    }
+    if (count === 0) return [];
+    const rows = await this.#db.query<EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM audit_log_entries
+        WHERE sequence >= $1 AND sequence < $2 ORDER BY sequence`,
+      [start, start + count],
+    );
+    return rows.map(toEntry);
+  }
+
+  leafHash(index: number): Promise<Uint8Array> {
+    return this.nodeHash(0, index);
+  }
+
+  nodeHash(level: number, index: number): Promise<Uint8Array> {
+    try {
+      checkIndex('level', level);
+      checkIndex('index', index);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      // Lookups made in one synchronous pass (proof generation asks for all its nodes at once)
+      // are collected and answered together.
+      if (this.#pending.length === 0) queueMicrotask(() => this.#lookUp());
+      this.#pending.push({ level, index, resolve, reject });
+    });
+  }
+
+  #lookUp(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    readHashes(this.#db, batch).then(
+      (hashes) => {
+        for (const [i, lookup] of batch.entries()) lookup.resolve(hashes[i] as Uint8Array);
+      },
+      async (error: unknown) => {
+        if (!(error instanceof NotFoundError)) {
+          for (const lookup of batch) lookup.reject(error);
+          return;
+        }
+        // One is missing: answer each alone so only the missing ones fail.
+        for (const lookup of batch) {
+          readHashes(this.#db, [lookup]).then(
+            ([hash]) => lookup.resolve(hash as Uint8Array),
+            lookup.reject,
+          );
+        }
+      },
+    );
+  }
+
+  async query(query: AuditQuery): Promise<AuditPage> {
+    const normalized = normalizeAuditQuery(query);
+    const params: SqlValue[] = [];
+    const where = conditions(normalized, params);
+    params.push(normalized.pageSize + 1);
+    const limit = `$${params.length}`;
+    let sql: string;
+    if (normalized.agentId === undefined) {
+      sql = `SELECT ${ENTRY_COLUMNS} FROM audit_log_entries
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY sequence DESC LIMIT ${limit}`;
+    } else {
+      // Actor OR target as two index range scans, each limited, merged: an OR over two columns
+      // would otherwise scan the whole log for a rare agent.
+      params.push(normalized.agentId);
+      const agent = `$${params.length}`;
+      const side = (column: string) =>
+        `SELECT sequence FROM (SELECT sequence FROM audit_log_entries
+          WHERE ${[`${column} = ${agent}`, ...where].join(' AND ')}
+          ORDER BY sequence DESC LIMIT ${limit}) AS by_${column}`;
+      sql = `SELECT ${ENTRY_COLUMNS} FROM audit_log_entries
+        WHERE sequence IN (${side('actor')} UNION ${side('target')})
+        ORDER BY sequence DESC LIMIT ${limit}`;
+    }
+    const rows = await this.#db.query<EntryRow>(sql, params);
+    const entries = rows.slice(0, normalized.pageSize).map(toEntry);
+    const last = entries[entries.length - 1];
+    return {
+      entries,
+      nextPageToken:
+        rows.length > normalized.pageSize && last !== undefined
+          ? encodePageToken(last.sequence)
+          : '',
+    };
+  }
+
+  async saveCheckpoint(checkpoint: SignedCheckpoint): Promise<CheckpointSaveResult> {
+    encodeCheckpoint(checkpoint);
+    if (typeof checkpoint.keyId !== 'string' || checkpoint.keyId === '') {
+      throw new InvalidArgumentError('checkpoint keyId must be a non-empty string', {
+        field: 'keyId',
+      });
+    }
+    const signature = checkpoint.signature;
+    if (
+      typeof signature !== 'object' ||
+      signature === null ||
+      !(signature.mlDsa65 instanceof Uint8Array) ||
+      !(signature.ed25519 instanceof Uint8Array)
+    ) {
+      throw new InvalidArgumentError(
+        'checkpoint signature must have mlDsa65 and ed25519 Uint8Arrays',
+        { field: 'signature' },
+      );
+    }
+    checkHash('rootHash', checkpoint.rootHash);
+    const size = await this.size();
+    if (checkpoint.treeSize > size) {
+      throw new InvalidArgumentError(
+        `checkpoint tree size ${checkpoint.treeSize} exceeds the log's ${size} entries`,
+        { field: 'treeSize' },
+      );
+    }
+    // Nodes never change, so the root at this size can be checked outside the transaction.
+    const root = await treeRoot(this.#hasher, this, checkpoint.treeSize);
+    if (!equalBytes(root, checkpoint.rootHash)) {
+      throw new InvalidArgumentError(
+        `checkpoint root does not match the log's root at tree size ${checkpoint.treeSize}`,
+        { field: 'rootHash' },
+      );
+    }
+    return this.#db.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') await tx.query(CHECKPOINT_LOCK);
+      const same = await tx.query(
+        'SELECT 1 AS found FROM audit_log_checkpoints WHERE tree_size = $1',
+        [checkpoint.treeSize],
+      );
+      if (same.length > 0) return 'duplicate';
+      const later = await tx.query(
+        'SELECT 1 AS found FROM audit_log_checkpoints WHERE tree_size > $1 OR time_ms > $2 LIMIT 1',
+        [checkpoint.treeSize, checkpoint.timeMs],
+      );
+      if (later.length > 0) return 'out-of-order';
+      await tx.execute(
+        `INSERT INTO audit_log_checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          checkpoint.treeSize,
+          checkpoint.rootHash,
+          checkpoint.timeMs,
+          checkpoint.keyId,
+          signature.mlDsa65,
+          signature.ed25519,
+        ],
+      );
+      return 'stored';
+    });
+  }
+
+  async latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    const [row] = await this.#db.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_log_checkpoints ORDER BY tree_size DESC LIMIT 1`,
+    );
+    return row === undefined ? undefined : toCheckpoint(row);
+  }
+
+  async checkpointAt(treeSize: number): Promise<SignedCheckpoint | undefined> {
+    checkIndex('treeSize', treeSize);
+    const [row] = await this.#db.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_log_checkpoints WHERE tree_size = $1`,
+      [treeSize],
+    );
+    return row === undefined ? undefined : toCheckpoint(row);
+  }
+
+  async listCheckpoints(afterSize: number, limit: number): Promise<SignedCheckpoint[]> {
+    checkIndex('afterSize', afterSize);
+    checkIndex('limit', limit);
+    if (limit < 1 || limit > AUDIT_STORE_LIMITS.maxCheckpointList) {
+      throw new InvalidArgumentError(
+        `limit must be from 1 to ${AUDIT_STORE_LIMITS.maxCheckpointList}, got ${limit}`,
+        { field: 'limit' },
+      );
+    }
+    const rows = await this.#db.query<CheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_log_checkpoints
+        WHERE tree_size > $1 ORDER BY tree_size LIMIT $2`,
+      [afterSize, limit],
+    );
+    return rows.map(toCheckpoint);
+  }
+}
