@@ -1,0 +1,345 @@
+/**
+ * The Authorizer implemented with Cedar (https://docs.cedarpolicy.com): the active policy
+ * version is split into named policies and pre-parsed once when it is loaded (`use`); each
+ * decision is one `statefulIsAuthorized` call against that pre-parsed set and the pre-parsed
+ * schema.
+ *
+ * Fail closed. A decision is denied, with `errors` saying why, when
+ * - the request is malformed: an unknown type or action, a channel without its attributes, a
+ *   context field missing, mistyped or unknown to the schema (checked here, before Cedar, from
+ *   the schema's own JSON form) — always, whatever `failOpen` says;
+ * - no policy version is loaded, Cedar throws or answers with a failure, or any policy errors
+ *   while evaluating (Cedar skips an erroring policy, so an erroring `forbid` could let a request
+ *   through; we deny instead);
+ * - the decision took longer than `decisionTimeoutMs`. The wasm call is synchronous and cannot
+ *   be interrupted, so the time is measured and the answer discarded afterwards: the caller
+ *   still waited, but a slow engine never grants anything.
+ * A principal or resource type the action does not apply to (an operator subscribing) is a
+ * clean deny without errors: no policy could permit it.
+ *
+ * `failOpen` (env `PM_POLICY_FAIL_OPEN=true`) turns the engine failures of the second and third
+ * item into allows — never a malformed request, never a clean deny. Each such allow is logged and
+ * recorded as `policy.fail_open`; every deny is recorded as `policy.denied`.
+ *
+ * Clean decisions are cached (LRU keyed by the canonical request and the policy version); the
+ * cache is emptied whenever a different version is loaded. Failures are not cached.
+ */
+import { performance } from 'node:perf_hooks';
+import { AUDIT_ACTIONS, type AuditSink, DISCARD_AUDIT } from '@proof-messenger/audit-log';
+import { InvalidArgumentError } from '@proof-messenger/errors';
+import type { AuthorizationRequest, Authorizer, Decision, EntityRef } from './authorizer.ts';
+import { type CedarEngine, wasmCedarEngine } from './cedar-engine.ts';
+import { cacheKey, checkRequest, NAMESPACE, toCedarRequest } from './internal/cedar-request.ts';
+import { clip } from './internal/clip.ts';
+import { describeCedarError, splitPolicies } from './internal/compile-policy-set.ts';
+import { LruCache } from './internal/lru-cache.ts';
+import { type ActionShape, actionShapes, checkContext } from './internal/request-shapes.ts';
+import { sha256Hex } from './internal/sha256.ts';
+import { type PolicyLogger, SILENT_POLICY_LOGGER } from './policy-logger.ts';
+import { loadPolicySchema } from './policy-texts.ts';
+
+/** Options of CedarAuthorizer. */
+export interface CedarAuthorizerOptions {
+  /** Where denies and fail-open allows are recorded (default: discarded). */
+  readonly audit?: AuditSink;
+  readonly log?: PolicyLogger;
+  /** Allow when the engine fails (never on a clean deny). Default false; see `failOpenFromEnv`. */
+  readonly failOpen?: boolean;
+  /** A decision slower than this is treated as an engine failure (default 50 ms). */
+  readonly decisionTimeoutMs?: number;
+  /** Decisions kept in the LRU cache (default 10,000; 0 disables caching). */
+  readonly cacheSize?: number;
+  /** The Cedar functions (default: Cedar's wasm build); tests inject failing ones. */
+  readonly engine?: CedarEngine;
+  /** Monotonic clock in ms (default `performance.now`); tests inject a slow one. */
+  readonly clock?: () => number;
+}
+
+/** A policy version to load. */
+export interface LoadedPolicy {
+  readonly version: number;
+  readonly text: string;
+}
+
+/** Counters for metrics. */
+export interface AuthorizerStats {
+  readonly policyVersion: number;
+  readonly decisions: number;
+  readonly cacheHits: number;
+  readonly allows: number;
+  readonly denies: number;
+  /** Decisions with errors (malformed requests, engine failures, timeouts). */
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly failOpenAllows: number;
+  readonly cacheEntries: number;
+}
+
+/** Whether `PM_POLICY_FAIL_OPEN=true` is set in `env`. */
+export function failOpenFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PM_POLICY_FAIL_OPEN === 'true';
+}
+
+const SCHEMA_ID_PREFIX = 'proof-messenger-schema:';
+const POLICY_SET_ID_PREFIX = 'proof-messenger-policy:';
+
+interface Active {
+  readonly version: number;
+  readonly setId: string;
+}
+
+interface Counters {
+  decisions: number;
+  cacheHits: number;
+  allows: number;
+  denies: number;
+  errors: number;
+  timeouts: number;
+  failOpenAllows: number;
+}
+
+function auditName(entity: EntityRef): string {
+  switch (entity.type) {
+    case 'Agent':
+      return entity.id;
+    case 'Operator':
+      return `operator:${entity.id}`;
+    default:
+      return `${entity.type.toLowerCase()}:${entity.id}`;
+  }
+}
+
+function denied(version: number, reasons: string[], errors: string[]): Decision {
+  return { allowed: false, policyVersion: version, reasons, errors, cached: false };
+}
+
+/** Cedar-backed, fail-closed, caching Authorizer. */
+export class CedarAuthorizer implements Authorizer {
+  readonly #engine: CedarEngine;
+  readonly #audit: AuditSink;
+  readonly #log: PolicyLogger;
+  readonly #failOpen: boolean;
+  readonly #timeoutMs: number;
+  readonly #clock: () => number;
+  readonly #cache: LruCache<Decision>;
+  readonly #schemaId: string;
+  readonly #shapes: ReadonlyMap<string, ActionShape>;
+  #active: Active | undefined;
+  readonly #counters: Counters = {
+    decisions: 0,
+    cacheHits: 0,
+    allows: 0,
+    denies: 0,
+    errors: 0,
+    timeouts: 0,
+    failOpenAllows: 0,
+  };
+
+  /**
+   * @throws RangeError for a negative or non-integer cache size or a non-positive timeout
+   * @throws InternalError-like Error when the shipped schema does not parse (a build defect)
+   */
+  constructor(options: CedarAuthorizerOptions = {}) {
+    const cacheSize = options.cacheSize ?? 10_000;
+    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+      throw new RangeError(`cacheSize must be a non-negative integer, got ${cacheSize}`);
+    }
+    const timeoutMs = options.decisionTimeoutMs ?? 50;
+    if (!(timeoutMs > 0)) throw new RangeError(`decisionTimeoutMs must be > 0, got ${timeoutMs}`);
+    this.#engine = options.engine ?? wasmCedarEngine;
+    this.#audit = options.audit ?? DISCARD_AUDIT;
+    this.#log = options.log ?? SILENT_POLICY_LOGGER;
+    this.#failOpen = options.failOpen ?? false;
+    this.#timeoutMs = timeoutMs;
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#cache = new LruCache(cacheSize);
+    const schema = loadPolicySchema();
+    this.#schemaId = `${SCHEMA_ID_PREFIX}${sha256Hex(schema)}`;
+    this.#shapes = actionShapes(this.#engine, schema, NAMESPACE);
+    const parsed = this.#engine.preparseSchema(this.#schemaId, schema);
+    if (parsed.type === 'failure') {
+      throw new Error(
+        `the Cedar schema does not parse: ${parsed.errors.map((e) => describeCedarError(e)).join('; ')}`,
+      );
+    }
+  }
+
+  /** Whether this authorizer allows on engine failure. */
+  get failOpen(): boolean {
+    return this.#failOpen;
+  }
+
+  /** The loaded policy version; 0 before the first `use`. */
+  get policyVersion(): number {
+    return this.#active?.version ?? 0;
+  }
+
+  /**
+   * Makes `policy` the one decisions are taken with, parsing it once. Loading another version
+   * empties the decision cache; loading the loaded version again does nothing.
+   * @throws InvalidArgumentError when the text does not parse (the previous version stays)
+   */
+  use(policy: LoadedPolicy): void {
+    if (this.#active?.version === policy.version) return;
+    const split = splitPolicies(this.#engine, policy.text);
+    if (!split.ok) {
+      throw new InvalidArgumentError(
+        `policy version ${policy.version} does not parse: ${split.errors.join('; ')}`,
+      );
+    }
+    // Content-addressed: the wasm module keeps every pre-parsed set for the life of the process.
+    const setId = `${POLICY_SET_ID_PREFIX}${sha256Hex(policy.text)}`;
+    const answer = this.#engine.preparsePolicySet(setId, { staticPolicies: split.named.policies });
+    if (answer.type === 'failure') {
+      throw new InvalidArgumentError(
+        `policy version ${policy.version} does not parse: ${answer.errors.map((e) => describeCedarError(e)).join('; ')}`,
+      );
+    }
+    this.#active = { version: policy.version, setId };
+    this.#cache.clear();
+    this.#log.info({ policyVersion: policy.version }, 'authorization policy loaded');
+  }
+
+  /** Counters since construction. */
+  stats(): AuthorizerStats {
+    return { ...this.#counters, policyVersion: this.policyVersion, cacheEntries: this.#cache.size };
+  }
+
+  async authorize(request: AuthorizationRequest): Promise<Decision> {
+    return this.decide(request);
+  }
+
+  /** The synchronous core of `authorize` (the wasm call is synchronous anyway). */
+  decide(request: AuthorizationRequest): Decision {
+    this.#counters.decisions += 1;
+    const active = this.#active;
+    const version = active?.version ?? 0;
+    const problem = checkRequest(request);
+    if (problem !== undefined) {
+      return this.#deny(request, denied(version, [], [problem]));
+    }
+    const shape = this.#shapes.get(request.action);
+    if (
+      shape !== undefined &&
+      (!shape.principalTypes.has(request.principal.type) ||
+        !shape.resourceTypes.has(request.resource.type))
+    ) {
+      // The schema rules it out (e.g. an operator subscribing): no policy can permit it.
+      return this.#deny(request, denied(version, [], []));
+    }
+    const contextProblem =
+      shape === undefined ? undefined : checkContext(request.action, shape, request.context ?? {});
+    if (contextProblem !== undefined) {
+      return this.#deny(request, denied(version, [], [contextProblem]));
+    }
+    if (active === undefined) {
+      return this.#failed(request, 0, ['no policy version is loaded']);
+    }
+    const key = cacheKey(request, version);
+    const hit = this.#cache.get(key);
+    if (hit !== undefined) {
+      this.#counters.cacheHits += 1;
+      return hit.allowed ? this.#allowed(hit) : this.#deny(request, hit);
+    }
+    const started = this.#clock();
+    let answer: ReturnType<CedarEngine['statefulIsAuthorized']>;
+    try {
+      const cedarRequest = toCedarRequest(request);
+      answer = this.#engine.statefulIsAuthorized({
+        ...cedarRequest,
+        preparsedPolicySetId: active.setId,
+        preparsedSchemaName: this.#schemaId,
+        validateRequest: true,
+      });
+    } catch (err) {
+      return this.#failed(request, version, [
+        `Cedar threw: ${err instanceof Error ? err.message : String(err)}`,
+      ]);
+    }
+    const elapsedMs = this.#clock() - started;
+    if (answer.type === 'failure') {
+      return this.#failed(
+        request,
+        version,
+        answer.errors.map((e) => describeCedarError(e)),
+      );
+    }
+    const { decision, diagnostics } = answer.response;
+    if (diagnostics.errors.length > 0) {
+      return this.#failed(
+        request,
+        version,
+        diagnostics.errors.map((e) => `policy "${e.policyId}": ${e.error.message}`),
+      );
+    }
+    if (elapsedMs > this.#timeoutMs) {
+      this.#counters.timeouts += 1;
+      return this.#failed(request, version, [
+        `the decision took ${elapsedMs.toFixed(1)} ms, over the ${this.#timeoutMs} ms limit`,
+      ]);
+    }
+    const result: Decision = {
+      allowed: decision === 'allow',
+      policyVersion: version,
+      reasons: [...diagnostics.reason].sort(),
+      errors: [],
+      cached: false,
+    };
+    this.#cache.set(key, { ...result, cached: true });
+    return result.allowed ? this.#allowed(result) : this.#deny(request, result);
+  }
+
+  #allowed(decision: Decision): Decision {
+    this.#counters.allows += 1;
+    return decision;
+  }
+
+  /** An engine failure: denied, or allowed and audited when failing open. */
+  #failed(request: AuthorizationRequest, version: number, errors: string[]): Decision {
+    this.#counters.errors += 1;
+    const facts = {
+      action: request.action,
+      principal: auditName(request.principal),
+      resource: auditName(request.resource),
+      policyVersion: version,
+      errors,
+    };
+    if (!this.#failOpen) {
+      this.#log.error(facts, 'authorization engine failed; denied (fail closed)');
+      return this.#deny(request, denied(version, [], errors));
+    }
+    this.#counters.failOpenAllows += 1;
+    this.#counters.allows += 1;
+    this.#log.warn(facts, 'authorization engine failed; ALLOWED because fail-open is on');
+    this.#audit.record({
+      actor: auditName(request.principal),
+      action: AUDIT_ACTIONS.policyFailOpen,
+      target: auditName(request.resource),
+      outcome: 'success',
+      reason: clip(errors.join('; ')),
+      details: { action: request.action, policyVersion: String(version) },
+    });
+    return { allowed: true, policyVersion: version, reasons: [], errors, cached: false };
+  }
+
+  #deny(request: AuthorizationRequest, decision: Decision): Decision {
+    this.#counters.denies += 1;
+    this.#recordDeny(request, decision);
+    return decision;
+  }
+
+  #recordDeny(request: AuthorizationRequest, decision: Decision): void {
+    let reason: string;
+    if (decision.errors.length > 0) reason = `engine failure: ${decision.errors.join('; ')}`;
+    else if (decision.reasons.length > 0) reason = decision.reasons.join(',');
+    else reason = 'no policy permits';
+    this.#audit.record({
+      actor: auditName(request.principal),
+      action: AUDIT_ACTIONS.policyDenied,
+      target: auditName(request.resource),
+      outcome: 'denied',
+      reason: clip(reason),
+      details: { action: request.action, policyVersion: String(decision.policyVersion) },
+    });
+  }
+}
