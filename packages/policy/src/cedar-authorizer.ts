@@ -195,9 +195,32 @@ export class CedarAuthorizer implements Authorizer {
         `policy version ${policy.version} does not parse: ${answer.errors.map((e) => describeCedarError(e)).join('; ')}`,
       );
     }
+    this.#warmUp(setId);
     this.#active = { version: policy.version, setId };
     this.#cache.clear();
     this.#log.info({ policyVersion: policy.version }, 'authorization policy loaded');
+  }
+
+  /**
+   * One throw-away decision on a freshly loaded set: the first evaluation in a process pays for
+   * wasm and set initialisation (over 100 ms on a cold 2-core machine), which would otherwise
+   * trip the decision timeout of the first real request.
+   */
+  #warmUp(setId: string): void {
+    try {
+      this.#engine.statefulIsAuthorized({
+        principal: { type: `${NAMESPACE}::Operator`, id: 'warm-up' },
+        action: { type: `${NAMESPACE}::Action`, id: 'ReadPolicies' },
+        resource: { type: `${NAMESPACE}::Platform`, id: 'proof-messenger' },
+        context: {},
+        preparsedPolicySetId: setId,
+        preparsedSchemaName: this.#schemaId,
+        validateRequest: true,
+        entities: [],
+      });
+    } catch {
+      // A broken engine shows itself on the real decisions, which then fail closed.
+    }
   }
 
   /** Counters since construction. */
