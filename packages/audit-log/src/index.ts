@@ -5,9 +5,24 @@ export {
   encodeAuditEntry,
   GENESIS_PREVIOUS_HASH,
 } from './audit-entry.ts';
+export type { AuditKeyConfigOptions } from './audit-key.ts';
+export {
+  AUDIT_KEY_FILE_NAME,
+  AUDIT_PUBLIC_KEY_SIZE,
+  auditKeyFromConfig,
+  createAuditKeyFile,
+  decodeAuditPublicKey,
+  encodeAuditPublicKey,
+  loadOrCreateAuditKey,
+  readAuditKey,
+} from './audit-key.ts';
+export type { AuditLogger } from './audit-logger.ts';
+export { SILENT_AUDIT_LOGGER } from './audit-logger.ts';
 export { auditMigrations } from './audit-migrations.ts';
 export type { AuditPage, AuditQuery } from './audit-query.ts';
 export { AUDIT_QUERY_LIMITS } from './audit-query.ts';
+export type { AuditRecorderOptions, AuditRecorderStats } from './audit-recorder.ts';
+export { AuditRecorder } from './audit-recorder.ts';
 export type { AuditEvent, AuditSink } from './audit-sink.ts';
 export { AUDIT_ACTIONS, DISCARD_AUDIT } from './audit-sink.ts';
 export type { AuditStore, CheckpointSaveResult } from './audit-store.ts';
@@ -23,6 +38,8 @@ export {
   signCheckpoint,
   verifyCheckpointSignature,
 } from './checkpoint.ts';
+export type { CheckpointSchedulerOptions } from './checkpoint-scheduler.ts';
+export { CheckpointScheduler } from './checkpoint-scheduler.ts';
 export type { Awaitable, LeafSource } from './leaf-source.ts';
 export type { AuditEntryInput } from './memory-audit-log.ts';
 export { MemoryAuditLog } from './memory-audit-log.ts';
