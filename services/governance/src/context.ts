@@ -4,7 +4,6 @@
  */
 import type { AuditSink, AuditTrail } from '@proof-messenger/audit-log';
 import type { Caller, CallerAuthenticator } from '@proof-messenger/auth';
-import { callerName } from '@proof-messenger/auth';
 import type { Authorizer, PolicyAction, PolicyAdministration } from '@proof-messenger/policy';
 import { authorizeOrThrow, PLATFORM } from '@proof-messenger/policy';
 import type { HandlerContext, Logger } from '@proof-messenger/rpc';
@@ -42,7 +41,7 @@ export async function authorizedCaller(
   await authorizeOrThrow(
     ctx.authorizer,
     { principal: principalOf(caller), action, resource: PLATFORM },
-    `${callerName(caller)} may not ${what}`,
+    what,
   );
   return caller;
 }
