@@ -21,6 +21,10 @@ import {
 } from '@proof-messenger/envelope-processor';
 import { InvalidArgumentError } from '@proof-messenger/errors';
 import {
+  type GovernanceServiceConfig,
+  loadConfig as loadGovernanceServiceConfig,
+} from '@proof-messenger/governance';
+import {
   type KeyManagementConfig,
   loadConfig as loadKeyManagementConfig,
 } from '@proof-messenger/key-management';
@@ -35,6 +39,8 @@ export interface PlatformConfig {
   readonly keyManagement: KeyManagementConfig;
   readonly envelopeProcessor: EnvelopeProcessorConfig;
   readonly channel: ChannelConfig;
+  /** Policies, rate limits and the audit log, shared by every hosted service. */
+  readonly governance: GovernanceServiceConfig;
   /** The gRPC-web gateway for browsers, when PM_GRPC_WEB_PORT is set. */
   readonly grpcWeb:
     | { readonly host: string; readonly port: number; readonly allowedOrigins: readonly string[] }
@@ -88,6 +94,7 @@ export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
     keyManagement,
     envelopeProcessor: loadEnvelopeProcessorConfig(shared),
     channel: loadChannelConfig(shared),
+    governance: loadGovernanceServiceConfig(shared),
     grpcWeb,
   };
 }

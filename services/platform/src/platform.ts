@@ -1,5 +1,5 @@
 /**
- * The embedded platform: every service (key management, envelope processor, channels) in one
+ * The embedded platform: every service (key management, envelope processor, channels, governance) in one
  * process, on one gRPC port, over durable node:sqlite storage in one data folder. The services are the same modules the distributed deployment runs
  * one per process; here they share a server (one port, one health service, one reflection
  * service) and the envelope processor reads identity keys straight from key management's stores
@@ -15,6 +15,12 @@ import {
   createEnvelopeProcessorModule,
   type EnvelopeProcessorModule,
 } from '@proof-messenger/envelope-processor';
+import {
+  createGovernanceModule,
+  type Governance,
+  type GovernanceModule,
+  openGovernance,
+} from '@proof-messenger/governance';
 import {
   createKeyManagementModule,
   type KeyManagementModule,
@@ -42,6 +48,7 @@ export interface Platform {
   readonly keyManagement: KeyManagementModule;
   readonly envelopeProcessor: EnvelopeProcessorModule;
   readonly channel: ChannelModule;
+  readonly governance: GovernanceModule;
   /** Listens on config.host:config.port and starts every service; resolves to the bound port. */
   start(): Promise<number>;
   /** `http://host:port` of the gRPC-web gateway, once started with PM_GRPC_WEB_PORT set. */
@@ -63,31 +70,48 @@ export async function createPlatform(
     ...(overrides.now === undefined ? {} : { now: overrides.now }),
   };
   const modules: ServiceModule[] = [];
+  let governance: Governance | undefined;
   try {
-    const keyManagement = await createKeyManagementModule(config.keyManagement, shared);
+    // One policy engine, rate limiter and audit log for every hosted service.
+    governance = await openGovernance(config.governance.governance, shared);
+    const keyManagement = await createKeyManagementModule(config.keyManagement, {
+      ...shared,
+      governance,
+    });
     modules.push(keyManagement);
     const envelopeProcessor = await createEnvelopeProcessorModule(config.envelopeProcessor, {
       ...shared,
+      governance,
       keySource: localKeyHistory(keyManagement.context),
     });
     modules.push(envelopeProcessor);
     // Channel fanout goes into the envelope processor's queue, where subscribers receive from.
     const channel = await createChannelModule(config.channel, {
       ...shared,
+      governance,
       keySource: localKeyHistory(keyManagement.context),
       queue: envelopeProcessor.context.queue,
     });
     modules.push(channel);
+    const governanceModule = await createGovernanceModule(config.governance, {
+      ...shared,
+      governance,
+      keySource: localKeyHistory(keyManagement.context),
+    });
+    modules.push(governanceModule);
+    const owned = governance;
     const host = hostModules(modules, { host: config.host, port: config.port, log });
     let gateway: GrpcWebProxy | undefined;
     return {
       keyManagement,
       envelopeProcessor,
       channel,
+      governance: governanceModule,
       get grpcWebUrl() {
         return gateway?.url;
       },
       async start() {
+        await owned.start();
         const port = await host.start();
         if (config.grpcWeb !== undefined) {
           // Browsers reach the same services through it; the gateway calls them on this port.
@@ -113,10 +137,13 @@ export async function createPlatform(
       async destroy() {
         await gateway?.close();
         await host.destroy();
+        // After the services: their last audit events are flushed by this close.
+        await owned.close();
       },
     };
   } catch (error) {
     for (const module of modules.reverse()) await module.close();
+    await governance?.close();
     throw error;
   }
 }
