@@ -3,19 +3,21 @@
  *
  * - `embedded`: `node services/platform/src/main.ts` — every service in one process on one port,
  *   node:sqlite in a temporary data folder, open registration from loopback (its default).
- * - `distributed`: `key-management` and `envelope-processor` as two processes over the machine's
+ * - `distributed`: `key-management`, `envelope-processor` and `governance` as three processes over the machine's
  *   PostgreSQL (a schema of their own), Redis (a key prefix of their own) and NATS JetStream
  *   (streams and subjects with a prefix of their own, deleted at the end); registration needs an
- *   enrollment credential an operator issues, as in production.
+ *   enrollment credential an operator issues, as in production. The governance process holds the
+ *   audit key and signs checkpoints over the log the other two append to.
  *
  * Both get the same settings that make redelivery, expiry and dead-lettering observable within a
  * test: a short ack wait, no backoff, housekeeping several times a second.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAuditKeyFile } from '@proof-messenger/audit-log';
 import { OperatorCredentials } from '@proof-messenger/auth';
 import { KeyManagementClient } from '@proof-messenger/client-sdk';
 import { nativeProvider } from '@proof-messenger/crypto';
@@ -33,6 +35,10 @@ export interface Deployment {
   readonly keyManagementAddress: string;
   /** Where agents reach the envelope processor (the same port in embedded mode). */
   readonly envelopeProcessorAddress: string;
+  /** Where the PolicyService and AuditService answer (the same port in embedded mode). */
+  readonly governanceAddress: string;
+  /** `Operator <credential>` for calls that need an operator. */
+  readonly operatorAuthorization: string;
   /** The ack wait the services run with, in ms. */
   readonly ackWaitMs: number;
   /** A credential that lets `agentId` register ('' where open registration applies). */
@@ -52,6 +58,7 @@ const TIMING = {
   PM_MAX_DELIVERIES: '5',
   PM_HOUSEKEEPING_INTERVAL_MS: '200',
   PM_KEY_CACHE_TTL_MS: '500',
+  PM_AUDIT_CHECKPOINT_INTERVAL_MS: '500',
 };
 
 function spawn(name: string, service: string, env: Record<string, string>): Promise<ChildService> {
@@ -81,6 +88,8 @@ export async function startEmbedded(): Promise<Deployment> {
     mode: 'embedded',
     keyManagementAddress: address,
     envelopeProcessorAddress: address,
+    governanceAddress: address,
+    operatorAuthorization: `Operator ${readFileSync(join(dataDir, 'operator.credential'), 'utf8').trim()}`,
     ackWaitMs: Number(TIMING.PM_ACK_WAIT_MS),
     enrollmentFor: async () => '',
     output: () => platform.output(),
@@ -132,6 +141,18 @@ export async function startDistributed(): Promise<Deployment> {
       PM_SERVICE_CREDENTIAL: operator.credential,
     });
     children.push(envelopeProcessor);
+    const auditKeyFile = join(dataDir, 'audit-key.json');
+    createAuditKeyFile(auditKeyFile);
+    const governance = await spawn('governance', 'governance', {
+      ...shared,
+      NATS_URL: natsUrl(),
+      REDIS_URL: redisUrl(),
+      PM_REDIS_KEY_PREFIX: `pme2e:${tag}:`,
+      PM_AUDIT_KEY_FILE: auditKeyFile,
+      PM_KEY_MANAGEMENT_ADDRESS: addressOf(keyManagement),
+      PM_SERVICE_CREDENTIAL: operator.credential,
+    });
+    children.push(governance);
     const ops = new KeyManagementClient(addressOf(keyManagement), nativeProvider, {
       operatorCredential: operator.credential,
     });
@@ -139,6 +160,8 @@ export async function startDistributed(): Promise<Deployment> {
       mode: 'distributed',
       keyManagementAddress: addressOf(keyManagement),
       envelopeProcessorAddress: addressOf(envelopeProcessor),
+      governanceAddress: addressOf(governance),
+      operatorAuthorization: `Operator ${operator.credential}`,
       ackWaitMs: Number(TIMING.PM_ACK_WAIT_MS),
       async enrollmentFor(agentId) {
         const { credential } = await ops.call('issueEnrollmentCredential', {

@@ -6,6 +6,7 @@
  * | --- | --- | --- |
  * | DATABASE_URL / PM_DATABASE_SCHEMA | unset | distributed: audit log and policies in PostgreSQL |
  * | REDIS_URL | unset | distributed: shared rate limits and instant policy invalidation |
+ * | PM_REDIS_KEY_PREFIX | `pm:` | prefix of the rate-limit keys and the policy-change channel (several deployments on one Redis) |
  * | PM_AUDIT_KEY_FILE | `<data>/audit-key.json` embedded; unset distributed | the audit signing key; instances without it append but do not sign checkpoints |
  * | PM_AUDIT_CHECKPOINT_INTERVAL_MS | 10000 | how often a checkpoint is signed (when the log grew) |
  * | PM_AUDIT_FLUSH_INTERVAL_MS | 20 | how long audit events wait to be written as one batch |
@@ -26,6 +27,7 @@ export interface GovernanceConfig {
   readonly databaseUrl: string | undefined;
   readonly databaseSchema: string | undefined;
   readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
   /** Where the audit key is; undefined: this instance appends but never signs checkpoints. */
   readonly auditKeyFile: string | undefined;
   /** Embedded: create the key file on first start. Distributed: it must exist. */
@@ -59,6 +61,7 @@ export function loadGovernanceConfig(env: Env, dataDir: string): GovernanceConfi
     databaseUrl,
     databaseSchema: env.PM_DATABASE_SCHEMA || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.PM_REDIS_KEY_PREFIX ?? 'pm:',
     auditKeyFile:
       env.PM_AUDIT_KEY_FILE ||
       (databaseUrl === undefined ? join(dataDir, AUDIT_KEY_FILE_NAME) : undefined),

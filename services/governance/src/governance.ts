@@ -138,13 +138,14 @@ export async function openGovernance(
       flushIntervalMs: config.auditFlushIntervalMs,
     });
     await migratePolicyStore(dbs.policy);
+    const policyChannel = `${config.redisKeyPrefix}policy-changed`;
     const policyStore = new SqlPolicyStore(dbs.policy);
     const policies = new PolicyAdministration({
       store: policyStore,
       audit: recorder,
       log,
       now,
-      ...(redis === undefined ? {} : { redis }),
+      ...(redis === undefined ? {} : { redis, channel: policyChannel }),
     });
     await policies.initialize();
     const authorizer = new CedarAuthorizer({
@@ -160,7 +161,7 @@ export async function openGovernance(
       pollIntervalMs: config.policyPollIntervalMs,
       changes: policies,
       log,
-      ...(redis === undefined ? {} : { redis }),
+      ...(redis === undefined ? {} : { redis, channel: policyChannel }),
     });
     // Loads the active version now: a service must not answer before it knows its policy.
     await watcher.start();
@@ -176,6 +177,7 @@ export async function openGovernance(
     }
     const rateLimiter = createRateLimiter(config.rateLimits, {
       audit: recorder,
+      keyPrefix: `${config.redisKeyPrefix}rate:`,
       ...(redis === undefined ? {} : { redis }),
       onRedisError: (error: unknown) =>
         log.warn({ err: error }, 'rate limits are enforced per instance until Redis answers'),
