@@ -13,6 +13,8 @@
  * - `audit_log_nodes`: the hash of every complete perfect subtree of level ≥ 1 (level 0 is the
  *   leaf hash in `audit_log_entries`), about one row per entry.
  * - `audit_log_checkpoints`: signed checkpoints, unique per tree size.
+ * - `audit_log_actions` (audit-0002): every action name the log holds, a few dozen rows, so an
+ *   action prefix expands to exact names and each name is its own ordered index scan.
  */
 import type { Migration } from '@proof-messenger/storage';
 
@@ -101,5 +103,14 @@ CREATE TABLE audit_log_checkpoints (
   ml_dsa65_signature BYTEA NOT NULL,
   ed25519_signature BYTEA NOT NULL
 );`,
+  },
+  {
+    id: 'audit-0002-actions',
+    sqlite: `
+CREATE TABLE audit_log_actions (action TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO audit_log_actions (action) SELECT DISTINCT action FROM audit_log_entries;`,
+    postgres: `
+CREATE TABLE audit_log_actions (action TEXT COLLATE "C" PRIMARY KEY);
+INSERT INTO audit_log_actions (action) SELECT DISTINCT action FROM audit_log_entries;`,
   },
 ];

@@ -80,8 +80,11 @@ const ENTRY_COLUMNS =
 const CHECKPOINT_COLUMNS =
   'tree_size, root_hash, time_ms, key_id, ml_dsa65_signature, ed25519_signature';
 
-/** Rows per multi-row INSERT (12 parameters each; both drivers allow far more). */
-const INSERT_CHUNK = 500;
+/**
+ * Rows per INSERT: PostgreSQL pays a round trip per statement, so many rows go in one; node:sqlite
+ * runs in-process, where one cached single-row statement is about twice as fast as a multi-row one.
+ */
+const INSERT_CHUNK = { postgres: 500, sqlite: 1 } as const;
 /** Hashes per lookup query. */
 const LOOKUP_CHUNK = 400;
 
@@ -230,7 +233,7 @@ async function readHashes(
   });
 }
 
-/** The SQL conditions and parameters of a normalized query (without the agent filter). */
+/** The SQL conditions and parameters of a normalized query, except agent and action. */
 function conditions(query: NormalizedAuditQuery, params: SqlValue[]): string[] {
   const where: string[] = [];
   const param = (value: SqlValue) => {
@@ -241,17 +244,11 @@ function conditions(query: NormalizedAuditQuery, params: SqlValue[]): string[] {
   if (query.sinceMs !== undefined) where.push(`time_ms >= ${param(query.sinceMs)}`);
   if (query.untilMs !== undefined) where.push(`time_ms < ${param(query.untilMs)}`);
   if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
-  const actions: string[] = [];
-  if (query.exactActions.length > 0) {
-    actions.push(`action IN (${query.exactActions.map((a) => param(a)).join(', ')})`);
-  }
-  for (const prefix of query.actionPrefixes) {
-    // 'message.' ≤ action < 'message/': '/' is the code point after '.', compared bytewise.
-    actions.push(`(action >= ${param(prefix)} AND action < ${param(`${prefix.slice(0, -1)}/`)})`);
-  }
-  if (actions.length > 0) where.push(`(${actions.join(' OR ')})`);
   return where;
 }
+
+/** More action names than this are filtered in one scan instead of one scan per name. */
+const MAX_ACTION_SCANS = 64;
 
 /** The audit log stored in a SqlDatabase (SQLite or PostgreSQL). */
 export class SqlAuditStore implements AuditStore {
@@ -329,8 +326,9 @@ export class SqlAuditStore implements AuditStore {
       }
     }
 
-    for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-      const chunk = entries.slice(i, i + INSERT_CHUNK);
+    const chunkSize = INSERT_CHUNK[tx.dialect];
+    for (let i = 0; i < entries.length; i += chunkSize) {
+      const chunk = entries.slice(i, i + chunkSize);
       const params: SqlValue[] = [];
       const rows = chunk.map((entry, j) => {
         params.push(
@@ -354,13 +352,19 @@ export class SqlAuditStore implements AuditStore {
         params,
       );
     }
-    for (let i = 0; i < nodes.length; i += INSERT_CHUNK) {
-      const chunk = nodes.slice(i, i + INSERT_CHUNK);
+    for (let i = 0; i < nodes.length; i += chunkSize) {
+      const chunk = nodes.slice(i, i + chunkSize);
       await tx.execute(
         `INSERT INTO audit_log_nodes (level, idx, hash) VALUES ${chunk.map((_, j) => `(${placeholders(j * 3 + 1, 3)})`).join(', ')}`,
         chunk.flatMap((node) => [node.level, node.index, node.hash]),
       );
     }
+    const actions = [...new Set(entries.map((entry) => entry.action))];
+    await tx.execute(
+      `INSERT INTO audit_log_actions (action) VALUES ${actions.map((_, i) => `($${i + 1})`).join(', ')}
+        ON CONFLICT (action) DO NOTHING`,
+      actions,
+    );
     await tx.execute('UPDATE audit_log_head SET size = $1, last_hash = $2 WHERE id = 1', [
       start + entries.length,
       previous,
@@ -438,28 +442,64 @@ export class SqlAuditStore implements AuditStore {
     );
   }
 
+  /** The exact action names a query's action filter stands for; undefined: no filter. */
+  async #actionNames(query: NormalizedAuditQuery): Promise<string[] | undefined> {
+    if (query.exactActions.length === 0 && query.actionPrefixes.length === 0) return undefined;
+    const names = new Set(query.exactActions);
+    if (query.actionPrefixes.length > 0) {
+      // 'message.' ≤ action < 'message/': '/' is the code point after '.', compared bytewise.
+      const ranges = query.actionPrefixes.map(
+        (_, i) => `(action >= $${2 * i + 1} AND action < $${2 * i + 2})`,
+      );
+      const rows = await this.#db.query<{ action: string }>(
+        `SELECT action FROM audit_log_actions WHERE ${ranges.join(' OR ')}`,
+        query.actionPrefixes.flatMap((prefix) => [prefix, `${prefix.slice(0, -1)}/`]),
+      );
+      for (const row of rows) names.add(row.action);
+    }
+    return [...names];
+  }
+
   async query(query: AuditQuery): Promise<AuditPage> {
     const normalized = normalizeAuditQuery(query);
+    const actions = await this.#actionNames(normalized);
+    if (actions !== undefined && actions.length === 0) return { entries: [], nextPageToken: '' };
     const params: SqlValue[] = [];
     const where = conditions(normalized, params);
-    params.push(normalized.pageSize + 1);
-    const limit = `$${params.length}`;
+    const param = (value: SqlValue) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const limit = param(normalized.pageSize + 1);
+    // Each filter on an indexed column becomes its own backward range scan over (column,
+    // sequence), limited to one page and merged by sequence: an OR (actor or target, several
+    // actions) or a range (a prefix) would otherwise make the database read every match, or
+    // scan the log from its end for a rare one.
+    const scans: string[][] = [];
+    if (normalized.agentId !== undefined) {
+      const agent = param(normalized.agentId);
+      const byAction =
+        actions === undefined ? [] : [`action IN (${actions.map((a) => param(a)).join(', ')})`];
+      scans.push([`actor = ${agent}`, ...byAction], [`target = ${agent}`, ...byAction]);
+    } else if (actions !== undefined && actions.length <= MAX_ACTION_SCANS) {
+      for (const action of actions) scans.push([`action = ${param(action)}`]);
+    } else if (actions !== undefined) {
+      where.push(`action IN (${actions.map((a) => param(a)).join(', ')})`);
+    }
     let sql: string;
-    if (normalized.agentId === undefined) {
+    if (scans.length === 0) {
       sql = `SELECT ${ENTRY_COLUMNS} FROM audit_log_entries
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY sequence DESC LIMIT ${limit}`;
     } else {
-      // Actor OR target as two index range scans, each limited, merged: an OR over two columns
-      // would otherwise scan the whole log for a rare agent.
-      params.push(normalized.agentId);
-      const agent = `$${params.length}`;
-      const side = (column: string) =>
-        `SELECT sequence FROM (SELECT sequence FROM audit_log_entries
-          WHERE ${[`${column} = ${agent}`, ...where].join(' AND ')}
-          ORDER BY sequence DESC LIMIT ${limit}) AS by_${column}`;
-      sql = `SELECT ${ENTRY_COLUMNS} FROM audit_log_entries
-        WHERE sequence IN (${side('actor')} UNION ${side('target')})
+      const union = scans
+        .map(
+          (terms, i) => `SELECT sequence FROM (SELECT sequence FROM audit_log_entries
+            WHERE ${[...terms, ...where].join(' AND ')}
+            ORDER BY sequence DESC LIMIT ${limit}) AS scan${i}`,
+        )
+        .join(' UNION ');
+      sql = `SELECT ${ENTRY_COLUMNS} FROM audit_log_entries WHERE sequence IN (${union})
         ORDER BY sequence DESC LIMIT ${limit}`;
     }
     const rows = await this.#db.query<EntryRow>(sql, params);
