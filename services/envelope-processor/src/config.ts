@@ -21,9 +21,14 @@
  * | PM_KEY_CACHE_TTL_MS | 2000 | bound on accepting a key after its revocation |
  * | PM_HOUSEKEEPING_INTERVAL_MS | 5000 | how often expiry / dead-letter notices are sent and the replay guard pruned (0 = never) |
  * | PM_VERIFY_WORKERS | number of cores | signature-verification worker threads (native crypto; 0 = verify on the event loop) |
+ *
+ * Plus the governance settings (policy engine, rate limits — `send` — and audit log) of
+ * `loadGovernanceConfig` in @proof-messenger/governance, with PM_DATA_DIR as its data folder;
+ * used when this service opens its own governance (alone, not inside the embedded platform).
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { type GovernanceConfig, loadGovernanceConfig } from '@proof-messenger/governance';
 import { loadPeerServiceConfig, type PeerServiceConfig } from '@proof-messenger/key-directory';
 import { envInteger } from '@proof-messenger/rpc';
 
@@ -35,6 +40,8 @@ export interface EnvelopeProcessorConfig extends PeerServiceConfig {
   readonly redeliveryBackoffMs: readonly number[];
   readonly verifyWorkers: number;
   readonly housekeepingIntervalMs: number;
+  /** Policy engine, rate limits and audit log, when this service opens its own governance. */
+  readonly governance: GovernanceConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -55,8 +62,9 @@ function backoff(raw: string | undefined): readonly number[] {
 
 /** Reads the configuration from `env` (process.env by default). */
 export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
+  const peer = loadPeerServiceConfig(env, 50052);
   return {
-    ...loadPeerServiceConfig(env, 50052),
+    ...peer,
     maxEnvelopeBytes: envInteger(env, 'PM_MAX_ENVELOPE_BYTES', 1024 * 1024, 4096, 64 * 1024 * 1024),
     defaultTtlMs: envInteger(env, 'PM_DEFAULT_TTL_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
     ackWaitMs: envInteger(env, 'PM_ACK_WAIT_MS', 30_000, 100, 3_600_000),
@@ -64,5 +72,6 @@ export function loadConfig(env: Env = process.env): EnvelopeProcessorConfig {
     redeliveryBackoffMs: backoff(env.PM_REDELIVERY_BACKOFF_MS),
     verifyWorkers: envInteger(env, 'PM_VERIFY_WORKERS', availableParallelism(), 0, 64),
     housekeepingIntervalMs: envInteger(env, 'PM_HOUSEKEEPING_INTERVAL_MS', 5000, 0, 3_600_000),
+    governance: loadGovernanceConfig(env, peer.dataDir),
   };
 }

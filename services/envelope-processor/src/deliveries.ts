@@ -24,7 +24,10 @@ export function toDelivery(delivery: QueueDelivery): Delivery {
   });
 }
 
-/** Leases up to `max` deliveries for `recipientId`, turning queue events into sender notices. */
+/**
+ * Leases up to `max` deliveries for `recipientId`, turning queue events into sender notices;
+ * each direct message handed over is audited as `message.delivered`.
+ */
 export async function receiveBatch(
   ctx: EnvelopeProcessorContext,
   recipientId: string,
@@ -38,5 +41,12 @@ export async function receiveBatch(
     ctx.now(),
   );
   await noticesFor(ctx, events);
-  return deliveries.map(toDelivery);
+  return deliveries.map((delivery) => {
+    const wire = toDelivery(delivery);
+    // Direct messages only: notices are the platform's own, channel copies the channel service's.
+    if (delivery.message.kind === 'envelope' && wire.content.case === 'envelope') {
+      ctx.audit.delivered(delivery.message, wire.content.value, delivery.deliveryCount);
+    }
+    return wire;
+  });
 }

@@ -7,9 +7,14 @@
  * Embedded: queue and replay guard in one node:sqlite file in PM_DATA_DIR; secrets shared with
  * key-management through the same data folder. Distributed: NATS JetStream queue, PostgreSQL
  * replay guard (see docs/queues.md).
+ *
+ * The send policy, rate limits and the audit log come from a Governance: the one the embedded
+ * platform shares between its services (owned, started and closed by the platform), or one this
+ * module opens from `config.governance` and starts and closes with itself.
  */
 import { join } from 'node:path';
 import { type CryptoProvider, defaultProvider, WorkerVerifyPool } from '@proof-messenger/crypto';
+import { type Governance, openGovernance } from '@proof-messenger/governance';
 import { type KeySource, peerAuthentication } from '@proof-messenger/key-directory';
 import { EnvelopeProcessorService } from '@proof-messenger/proto';
 import {
@@ -27,9 +32,10 @@ import {
 } from '@proof-messenger/storage';
 import type { EnvelopeProcessorConfig } from './config.ts';
 import type { EnvelopeProcessorContext } from './context.ts';
-import { DefaultSendPolicy } from './default-send-policy.ts';
 import { envelopeProcessorImplementation } from './envelope-processor-service.ts';
 import { Housekeeping } from './housekeeping.ts';
+import { MessageAudit } from './message-audit.ts';
+import { PolicySendPolicy } from './policy-send-policy.ts';
 import type { SendPolicy } from './ports/send-policy.ts';
 import { Readiness } from './readiness.ts';
 import { envelopeProcessorMigrations } from './stores/envelope-processor-migrations.ts';
@@ -42,7 +48,10 @@ export interface EnvelopeProcessorOverrides {
   readonly log?: Logger;
   /** Where identity keys come from (default: key-management over gRPC). */
   readonly keySource?: KeySource;
+  /** Replaces the policy-engine send policy. */
   readonly policy?: SendPolicy;
+  /** A Governance owned by the caller (the embedded platform's shared one): used, never closed. */
+  readonly governance?: Governance;
   /** How often housekeeping runs (default: config.housekeepingIntervalMs; 0 = never, tests call runOnce). */
   readonly housekeepingIntervalMs?: number;
   /** How often dependencies are probed for readiness (default 2 s). */
@@ -53,6 +62,8 @@ export interface EnvelopeProcessorOverrides {
 export interface EnvelopeProcessorModule extends ServiceModule {
   readonly context: EnvelopeProcessorContext;
   readonly housekeeping: Housekeeping;
+  /** The policy engine, rate limiter and audit log the handlers use. */
+  readonly governance: Governance;
   /** Set once started: the dependency probe that drives health. */
   readonly readiness: Readiness | undefined;
 }
@@ -123,7 +134,24 @@ export async function createEnvelopeProcessorModule(
     maxDeliveries: config.maxDeliveries,
     backoffMs: config.redeliveryBackoffMs,
   };
-  const storage = await openStorage(config, settings);
+  const owned = overrides.governance === undefined;
+  let governance: Governance;
+  let storage: Storage;
+  try {
+    governance =
+      overrides.governance ??
+      (await openGovernance(config.governance, { log, now, provider: baseProvider }));
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
+  try {
+    storage = await openStorage(config, settings);
+  } catch (error) {
+    if (owned) await governance.close();
+    await pool?.close();
+    throw error;
+  }
   const peers = peerAuthentication(config, provider, now, overrides.keySource);
   const { directory, authenticator } = peers;
   const context: EnvelopeProcessorContext = {
@@ -131,7 +159,9 @@ export async function createEnvelopeProcessorModule(
     provider,
     queue: storage.queue,
     replay: new SqlReplayGuard(storage.db),
-    policy: overrides.policy ?? new DefaultSendPolicy(directory),
+    policy: overrides.policy ?? new PolicySendPolicy(directory, governance.authorizer),
+    audit: new MessageAudit(governance.audit, baseProvider, now),
+    rateLimiter: governance.rateLimiter,
     directory,
     authenticator,
     log,
@@ -146,6 +176,7 @@ export async function createEnvelopeProcessorModule(
     name: 'envelope-processor',
     context,
     housekeeping,
+    governance,
     get readiness() {
       return readiness;
     },
@@ -158,6 +189,7 @@ export async function createEnvelopeProcessorModule(
     // Room for the envelope plus framing; the handler answers RESOURCE_EXHAUSTED with the exact limit.
     maxReceiveMessageBytes: config.maxEnvelopeBytes + 64 * 1024,
     async start(health) {
+      if (owned) await governance.start();
       readiness = new Readiness(health, storage.db, storage.queue, log);
       await readiness.probe();
       readiness.start(overrides.readinessIntervalMs ?? 2000);
@@ -169,6 +201,8 @@ export async function createEnvelopeProcessorModule(
       peers.close();
       await storage.close();
       await pool?.close();
+      // After the queue: the last events of calls that just finished are flushed by this close.
+      if (owned) await governance.close();
     },
   };
 }

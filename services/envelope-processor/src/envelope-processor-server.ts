@@ -1,9 +1,10 @@
 /**
  * The envelope processor as a process-sized unit: `createEnvelopeProcessorServer(config)` builds
- * the module (queue, replay guard, key directory, authenticator, policy) and a gRPC server for it
+ * the module (queue, replay guard, key directory, authenticator, governance) and a gRPC server for it
  * alone; `start()` listens and starts housekeeping and the readiness probe, `destroy()` drains
  * calls and closes everything. `main.ts` only reads config.
  */
+import type { Governance } from '@proof-messenger/governance';
 import { hostModules } from '@proof-messenger/rpc';
 import type { EnvelopeProcessorConfig } from './config.ts';
 import type { EnvelopeProcessorContext } from './context.ts';
@@ -16,6 +17,8 @@ import type { Housekeeping } from './housekeeping.ts';
 export interface EnvelopeProcessorServer {
   readonly context: EnvelopeProcessorContext;
   readonly housekeeping: Housekeeping;
+  /** The policy engine, rate limiter and audit log (given in overrides, or opened and owned). */
+  readonly governance: Governance;
   start(): Promise<number>;
   destroy(): Promise<void>;
 }
@@ -31,6 +34,7 @@ export async function createEnvelopeProcessorServer(
   return {
     context: module.context,
     housekeeping: module.housekeeping,
+    governance: module.governance,
     async start() {
       const port = await host.start();
       log.info(

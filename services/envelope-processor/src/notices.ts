@@ -53,7 +53,8 @@ export async function sendNotice(
 }
 
 /**
- * Turns what the queue did on its own into notices. Notices never cause notices, and neither do
+ * Turns what the queue did on its own into notices, and audits each (`message.expired`,
+ * `message.dead_lettered`) once its notice is stored. Notices never cause notices, and neither do
  * subscribers' copies of channel messages (a publisher is not told about each subscriber).
  */
 export async function noticesFor(
@@ -68,5 +69,6 @@ export async function noticesFor(
         ? 'time to live passed before the recipient acknowledged'
         : `not acknowledged after ${event.deliveryCount} deliveries`;
     await sendNotice(ctx, kind, event.message, { reason });
+    ctx.audit.queueEvent(event, reason);
   }
 }

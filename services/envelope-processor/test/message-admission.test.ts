@@ -54,9 +54,19 @@ describe('admitMessage (embedded: one SQLite file)', () => {
       kind: 'stored',
       acceptedAtMs: 1000,
       duplicate: false,
+      confirmed: true,
+      retry: false,
     });
     expect(await seen()).toEqual([{ message_id: 'm-1', enqueued: 1 }]);
     expect(await queue.depth('bob')).toBe(1);
+    // A retry after the store was confirmed: nothing new happened (and nothing is audited).
+    expect(await admitMessage(replay, queue, record(1, 2000), message())).toMatchObject({
+      kind: 'stored',
+      acceptedAtMs: 1000,
+      duplicate: true,
+      confirmed: false,
+      retry: true,
+    });
   });
 
   it('leaves no record when storing the message fails (a retry is then admitted as new)', async () => {

@@ -4,13 +4,21 @@
  *
  *  1. size (RESOURCE_EXHAUSTED beyond PM_MAX_ENVELOPE_BYTES), shape of header and signature
  *  2. the caller is the sender; created_at within the replay window; a direct message
- *  3. the sender's key was registered and valid at created_at, and is not revoked (key directory)
- *  4. both signatures over the exact carried bytes (async native crypto: the thread pool)
- *  5. the send policy (fail closed)
- *  6. the replay guard: a new id is remembered; the same envelope again is an idempotent retry
+ *  3. the sender's `send` rate limit (RESOURCE_EXHAUSTED with retry_after_ms), before any
+ *     expensive work — SendMessages spends the whole batch at once instead
+ *  4. the sender's key was registered and valid at created_at, and is not revoked (key directory)
+ *  5. both signatures over the exact carried bytes (async native crypto: the thread pool)
+ *  6. the send policy: the recipient is a registered agent, then the policy engine's SendMessage
+ *     decision (fail closed)
+ *  7. the replay guard: a new id is remembered; the same envelope again is an idempotent retry
  *     (same answer, `duplicate`); the same id with other content is a replay (ALREADY_EXISTS)
- *  7. enqueue into the recipient's partition (idempotent by sender + message id); in embedded
- *     mode 6 and 7 are one transaction (see stores/message-admission.ts)
+ *  8. enqueue into the recipient's partition (idempotent by sender + message id); in embedded
+ *     mode 7 and 8 are one transaction (see stores/message-admission.ts)
+ *
+ * Audit (message-audit.ts): `message.sent` once the queue stored it (not for a retry an earlier
+ * attempt already confirmed); `message.refused` for every refusal from step 2 on, that is of an
+ * authenticated caller with a decodable envelope. Refusals in step 1 and of unauthenticated
+ * callers are answered but not audited.
  *
  * `sendOne` is these steps for one envelope; SendMessages (send-messages.ts) runs it for each
  * envelope of a batch, so both RPCs check and store an envelope identically.
@@ -25,21 +33,26 @@ import {
   TooLargeError,
 } from '@proof-messenger/errors';
 import {
+  ContentMode,
   type Envelope,
   EnvelopeSchema,
   type SendMessageRequest,
   type SendMessageResponse,
 } from '@proof-messenger/proto';
-import { parseEnvelope, verifyEnvelope } from '@proof-messenger/protocol';
+import { type ParsedEnvelope, parseEnvelope, verifyEnvelope } from '@proof-messenger/protocol';
 import { partitionOf, type QueuePriority } from '@proof-messenger/queue';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
+import { priorityName } from '../policy-send-policy.ts';
 import { admitMessage } from '../stores/message-admission.ts';
 
 export function sendMessage(ctx: EnvelopeProcessorContext) {
   return (request: SendMessageRequest, call: HandlerContext) =>
-    sendOne(ctx, request.envelope, async () =>
-      requireAgent(await callerOf(ctx, call), 'send messages'),
+    sendOne(
+      ctx,
+      request.envelope,
+      async () => requireAgent(await callerOf(ctx, call), 'send messages'),
+      true,
     );
 }
 
@@ -47,14 +60,17 @@ export function sendMessage(ctx: EnvelopeProcessorContext) {
 export type SentEnvelope = Omit<SendMessageResponse, '$typeName'>;
 
 /**
- * Checks, authorizes and durably stores one envelope (steps 1–7 above); resolves only once it is
+ * Checks, authorizes and durably stores one envelope (steps 1–8 above); resolves only once it is
  * stored. `caller` is asked after the cheap shape checks (so a malformed envelope is refused as
- * such even before authentication). Throws the ProofMessengerError SendMessage answers with.
+ * such even before authentication). `spendRateLimit`: take the sender's `send` token here (false
+ * when the caller already spent it, as SendMessages does for its whole batch). Throws the
+ * ProofMessengerError SendMessage answers with.
  */
 export async function sendOne(
   ctx: EnvelopeProcessorContext,
   envelope: Envelope | undefined,
   caller: () => Promise<AgentCaller>,
+  spendRateLimit: boolean,
 ): Promise<SentEnvelope> {
   const size = envelope === undefined ? 0 : envelope.header.length + envelope.payload.length;
   if (size > ctx.config.maxEnvelopeBytes) {
@@ -69,6 +85,30 @@ export async function sendOne(
   const parsed = parseEnvelope(envelope);
   const { header } = parsed;
   const { agentId } = await caller();
+  try {
+    return await admit(ctx, parsed, agentId, size, spendRateLimit);
+  } catch (error) {
+    ctx.audit.refused(
+      {
+        senderId: agentId,
+        recipientId: header.destination.case === undefined ? '' : header.destination.value,
+        messageId: header.messageId,
+      },
+      error,
+    );
+    throw error;
+  }
+}
+
+/** Steps 2–8 for an authenticated caller's decoded envelope. */
+async function admit(
+  ctx: EnvelopeProcessorContext,
+  parsed: ParsedEnvelope,
+  agentId: string,
+  size: number,
+  spendRateLimit: boolean,
+): Promise<SentEnvelope> {
+  const { header } = parsed;
   if (header.senderId !== agentId) {
     throw new PolicyDeniedError(`${agentId} may not send as ${header.senderId}`, {
       field: 'envelope.header.sender_id',
@@ -91,11 +131,18 @@ export async function sendOne(
       { field: 'envelope.header.created_at_ms' },
     );
   }
+  if (spendRateLimit) await ctx.rateLimiter.take(agentId, 'send');
   const senderKey = await ctx.directory.keyAt(header.senderId, header.senderKeyId, createdAt);
   const verified = await verifyEnvelope(ctx.provider, parsed, senderKey.publicKey);
-  await ctx.policy.authorizeSend(header.senderId, recipientId, header);
-
   const ttlMs = header.ttlSeconds === 0 ? ctx.config.defaultTtlMs : header.ttlSeconds * 1000;
+  await ctx.policy.authorizeSend({
+    senderId: header.senderId,
+    recipientId,
+    header,
+    sizeBytes: size,
+    ttlMs,
+  });
+
   const admission = await admitMessage(
     ctx.replay,
     ctx.queue,
@@ -124,6 +171,20 @@ export async function sendOne(
         field: 'envelope.header.message_id',
       },
     );
+  }
+  if (admission.confirmed) {
+    ctx.audit.sent({
+      senderId: header.senderId,
+      recipientId,
+      messageId: header.messageId,
+      digest: verified.digest,
+      priority: priorityName(header.priority),
+      sizeBytes: size,
+      ttlMs,
+      cleartext: header.contentMode === ContentMode.SIGNED_CLEARTEXT,
+      partition: admission.partition,
+      retry: admission.retry,
+    });
   }
   return {
     messageId: header.messageId,

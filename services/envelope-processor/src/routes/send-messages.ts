@@ -6,7 +6,11 @@
  *
  * Refused whole, before any envelope is looked at: an empty or too long list (INVALID_ARGUMENT),
  * more envelope bytes in all than PM_MAX_ENVELOPE_BYTES (RESOURCE_EXHAUSTED; grpc-js's own request
- * limit sits 64 KiB above it), and an unauthenticated caller or one that is not an agent.
+ * limit sits 64 KiB above it), an unauthenticated caller or one that is not an agent, and — after
+ * authentication, before any signature is verified — a batch the sender's `send` rate limit
+ * cannot pay for: it costs one token per envelope, taken at once (RESOURCE_EXHAUSTED, reason
+ * RATE_LIMITED, with retry_after_ms; nothing of it is stored, and one `message.refused` entry
+ * with `details.envelopes` is audited).
  *
  * All envelopes run concurrently, so verification spreads over the worker pool and the embedded
  * queue's group commit stores them in a few transactions. An item is answered `sent` only once
@@ -45,9 +49,22 @@ export function sendMessages(ctx: EnvelopeProcessorContext) {
     }
     // Once per call: a batch is one agent's.
     const caller = requireAgent(await callerOf(ctx, call), 'send messages');
+    try {
+      await ctx.rateLimiter.take(caller.agentId, 'send', envelopes.length);
+    } catch (error) {
+      ctx.audit.refused(
+        {
+          senderId: caller.agentId,
+          recipientId: '',
+          details: { envelopes: String(envelopes.length) },
+        },
+        error,
+      );
+      throw error;
+    }
     const callerOnce = () => Promise.resolve(caller);
     const settled = await Promise.allSettled(
-      envelopes.map((envelope) => sendOne(ctx, envelope, callerOnce)),
+      envelopes.map((envelope) => sendOne(ctx, envelope, callerOnce, false)),
     );
     return {
       results: settled.map((outcome, index) =>

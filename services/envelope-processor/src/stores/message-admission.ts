@@ -32,6 +32,13 @@ export type Admission =
       readonly partition: number;
       readonly acceptedAtMs: number;
       readonly duplicate: boolean;
+      /**
+       * Whether this call confirmed the store: false only for a retry an earlier attempt had
+       * already confirmed (nothing new happened, so nothing new is audited).
+       */
+      readonly confirmed: boolean;
+      /** Whether the replay guard knew the envelope already (a retry). */
+      readonly retry: boolean;
     };
 
 /**
@@ -84,6 +91,8 @@ async function admitInSteps(
       partition: verdict.partition,
       acceptedAtMs: verdict.acceptedAtMs,
       duplicate: true,
+      confirmed: false,
+      retry: true,
     };
   }
   // New, or a retry whose first attempt died between remembering and enqueueing: enqueue (the
@@ -95,5 +104,7 @@ async function admitInSteps(
     partition: result.partition,
     acceptedAtMs: verdict.kind === 'retry' ? verdict.acceptedAtMs : result.enqueuedAtMs,
     duplicate: verdict.kind === 'retry' || result.duplicate,
+    confirmed: true,
+    retry: verdict.kind === 'retry',
   };
 }
