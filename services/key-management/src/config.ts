@@ -19,8 +19,12 @@
  * | PM_IDENTITY_CACHE_TTL_MS | 5000 | distributed: longest a revoked key can still be served from cache |
  * | PM_ROTATION_SCHEDULER_INTERVAL_MS | 30000 | how often the rotation scheduler runs (0 = off) |
  * | PM_MAX_REQUEST_BYTES | 1048576 | largest accepted request |
+ *
+ * Plus the governance settings (policy engine, rate limits, audit log) of
+ * `loadGovernanceConfig` in @proof-messenger/governance, with PM_DATA_DIR as its data folder.
  */
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { type GovernanceConfig, loadGovernanceConfig } from '@proof-messenger/governance';
 import { envInteger } from '@proof-messenger/rpc';
 
 export interface KeyManagementConfig {
@@ -41,6 +45,8 @@ export interface KeyManagementConfig {
   readonly maxRequestBytes: number;
   /** Accepted clock skew for signed statements (registration, authentication, rotation). */
   readonly statementWindowMs: number;
+  /** Policy engine, rate limits and audit log, when this service opens its own governance. */
+  readonly governance: GovernanceConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -68,10 +74,11 @@ export function loadConfig(env: Env = process.env): KeyManagementConfig {
       'PM_AUTH_TOKEN_SECRET is required in distributed mode (the same value on every service instance)',
     );
   }
+  const dataDir = env.PM_DATA_DIR ?? './.data';
   return {
     host: env.PM_GRPC_HOST ?? '127.0.0.1',
     port: envInteger(env, 'PM_GRPC_PORT', 50051, 0, 65535),
-    dataDir: env.PM_DATA_DIR ?? './.data',
+    dataDir,
     databaseUrl,
     databaseSchema: env.PM_DATABASE_SCHEMA || undefined,
     redisUrl: env.REDIS_URL || undefined,
@@ -92,5 +99,6 @@ export function loadConfig(env: Env = process.env): KeyManagementConfig {
       64 * 1024 * 1024,
     ),
     statementWindowMs: 5 * 60_000,
+    governance: loadGovernanceConfig(env, dataDir),
   };
 }

@@ -6,10 +6,15 @@
  *
  * Embedded mode (no DATABASE_URL): node:sqlite in PM_DATA_DIR, secrets generated into it.
  * Distributed mode: PostgreSQL for records, Redis for the identity cache and nonces.
+ *
+ * Authorization, rate limits and the audit log come from a Governance: the one the embedded
+ * platform shares between its services (owned, started and closed by the platform), or one this
+ * module opens from `config.governance` and starts and closes with itself.
  */
 import { join } from 'node:path';
 import { AccessTokens, CallerAuthenticator, resolveServiceSecrets } from '@proof-messenger/auth';
 import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
+import { type Governance, openGovernance } from '@proof-messenger/governance';
 import { KeyManagementService, type KeyRecord } from '@proof-messenger/proto';
 import { jsonLogger, type ServiceModule } from '@proof-messenger/rpc';
 import {
@@ -37,12 +42,16 @@ export interface KeyManagementOverrides {
   readonly provider?: CryptoProvider;
   readonly now?: () => number;
   readonly log?: Logger;
+  /** A Governance owned by the caller (the embedded platform's shared one): used, never closed. */
+  readonly governance?: Governance;
 }
 
 /** Key management, ready to be served. */
 export interface KeyManagementModule extends ServiceModule {
   readonly context: KeyManagementContext;
   readonly scheduler: RotationScheduler;
+  /** The policy engine, rate limiter and audit log the handlers use. */
+  readonly governance: Governance;
 }
 
 interface OpenedStores {
@@ -93,7 +102,17 @@ export async function createKeyManagementModule(
 ): Promise<KeyManagementModule> {
   const log = overrides.log ?? jsonLogger('key-management');
   const now = overrides.now ?? Date.now;
-  const opened = await openStores(config);
+  const provider = overrides.provider ?? defaultProvider();
+  const owned = overrides.governance === undefined;
+  const governance =
+    overrides.governance ?? (await openGovernance(config.governance, { log, now, provider }));
+  let opened: OpenedStores;
+  try {
+    opened = await openStores(config);
+  } catch (error) {
+    if (owned) await governance.close();
+    throw error;
+  }
   const { tokenSecret, operators } = resolveServiceSecrets({
     dataDir: config.dataDir,
     authTokenSecret: config.authTokenSecret,
@@ -114,15 +133,19 @@ export async function createKeyManagementModule(
   });
   const context: KeyManagementContext = {
     config,
-    provider: overrides.provider ?? defaultProvider(),
+    provider,
     stores,
     tokens,
     authenticator,
+    audit: governance.audit,
+    authorizer: governance.authorizer,
+    rateLimiter: governance.rateLimiter,
     log,
     now,
   };
   const scheduler = new RotationScheduler({
     stores,
+    audit: governance.audit,
     log,
     now,
     intervalMs: config.schedulerIntervalMs,
@@ -131,16 +154,20 @@ export async function createKeyManagementModule(
     name: 'key-management',
     context,
     scheduler,
+    governance,
     services: [
       { service: KeyManagementService, implementation: keyManagementImplementation(context) },
     ],
     maxReceiveMessageBytes: config.maxRequestBytes,
     async start() {
+      if (owned) await governance.start();
       scheduler.start();
     },
     async close() {
       await scheduler.stop();
       await opened.close();
+      // After the stores: the last events of calls that just finished are flushed by this close.
+      if (owned) await governance.close();
     },
   };
 }

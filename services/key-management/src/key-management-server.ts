@@ -4,6 +4,7 @@
  * `start()` listens and starts the scheduler, `destroy()` drains calls, stops the scheduler and
  * closes the stores. `main.ts` only reads config and calls these.
  */
+import type { Governance } from '@proof-messenger/governance';
 import { hostModules } from '@proof-messenger/rpc';
 import type { KeyManagementConfig } from './config.ts';
 import type { KeyManagementContext } from './context.ts';
@@ -13,9 +14,11 @@ import type { RotationScheduler } from './rotation-scheduler.ts';
 export interface KeyManagementServer {
   readonly context: KeyManagementContext;
   readonly scheduler: RotationScheduler;
+  /** The policy engine, rate limiter and audit log (this server's own unless one was passed in). */
+  readonly governance: Governance;
   /** Listens on config.host:config.port (0 picks a free port); resolves to the bound port. */
   start(): Promise<number>;
-  /** Stops serving (graceful, then forced), stops the scheduler, closes the stores. */
+  /** Stops serving (graceful, then forced), stops the scheduler, closes the stores and governance. */
   destroy(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export async function createKeyManagementServer(
   return {
     context: module.context,
     scheduler: module.scheduler,
+    governance: module.governance,
     async start() {
       const port = await host.start();
       log.info(

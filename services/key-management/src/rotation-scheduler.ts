@@ -5,10 +5,12 @@
  * session to exactly one caller, and re-arms it `retryMs` later so an agent that misses the notice
  * is reminded.
  */
+import { AUDIT_ACTIONS, type AuditSink } from '@proof-messenger/audit-log';
 import type { KeyManagementStores, Logger } from './context.ts';
 
 export interface RotationSchedulerOptions {
-  readonly stores: Pick<KeyManagementStores, 'sessions' | 'audit'>;
+  readonly stores: Pick<KeyManagementStores, 'sessions'>;
+  readonly audit: AuditSink;
   readonly log: Logger;
   readonly now: () => number;
   /** How often to run; 0 disables the timer (runOnce still works). */
@@ -35,16 +37,16 @@ export class RotationScheduler {
 
   /** One pass: claim due sessions (notices are recorded by the store), then expire grace keys. */
   async runOnce(): Promise<RotationRun> {
-    const { stores, now, batchSize = 500, retryMs = 15 * 60_000 } = this.#options;
+    const { stores, audit, now, batchSize = 500, retryMs = 15 * 60_000 } = this.#options;
     const at = now();
     let claimed = 0;
     for (;;) {
       const due = await stores.sessions.claimDueRotations(at, batchSize, retryMs);
       for (const session of due) {
-        await stores.audit.append({
-          atMs: at,
-          actor: 'system:rotation-scheduler',
-          action: 'session.rotation_due',
+        audit.record({
+          timeMs: at,
+          actor: 'service:key-management',
+          action: AUDIT_ACTIONS.sessionRotationDue,
           target: `${session.ownerId}->${session.peerId}`,
           outcome: 'success',
           reason: '',

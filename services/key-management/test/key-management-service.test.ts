@@ -5,6 +5,7 @@
  * exact status of every refusal.
  */
 import { create, fromBinary } from '@bufbuild/protobuf';
+import { AUDIT_ACTIONS, type AuditEntry } from '@proof-messenger/audit-log';
 import { AgentKeys, KeyManagementClient, MemoryKeyStore } from '@proof-messenger/client-sdk';
 import {
   CompositeSigner,
@@ -39,6 +40,12 @@ if (!distributed.available)
   console.warn(`skipping distributed key-management tests: ${distributed.reason}`);
 
 const modes: Mode[] = distributed.available ? ['embedded', 'distributed'] : ['embedded'];
+
+/** The fields of an entry a service decides (sequence, time and chaining are the log's). */
+function recorded(entry: AuditEntry) {
+  const { actor, action, target, outcome, reason, details } = entry;
+  return { actor, action, target, outcome, reason, details };
+}
 
 async function failure(promise: Promise<unknown>): Promise<ProofMessengerError> {
   try {
@@ -254,8 +261,56 @@ describe.each(modes)('key-management service (%s)', (mode) => {
     expect(bundle.identityKey?.keyId).toBe(dana.signer.keyId);
     // The SDK tops up once below the low-water mark.
     expect(await dana.ensurePrekeys()).toBe(10);
-    const consumed = await harness.server.context.stores.audit.list('dana', 1000);
-    expect(consumed.filter((event) => event.action === 'prekey.consumed')).toHaveLength(30);
+    const uploaded = await harness.auditEntries({
+      agentId: 'dana',
+      actions: [AUDIT_ACTIONS.prekeysUploaded],
+    });
+    expect(uploaded.map(recorded)).toEqual([
+      {
+        actor: 'dana',
+        action: 'prekeys.uploaded',
+        target: 'dana',
+        outcome: 'success',
+        reason: '',
+        details: {
+          signedPrekey: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+          oneTime: '10',
+          remaining: '10',
+        },
+      },
+      {
+        actor: 'dana',
+        action: 'prekeys.uploaded',
+        target: 'dana',
+        outcome: 'success',
+        reason: '',
+        details: { signedPrekey: '', oneTime: '20', remaining: '30' },
+      },
+      {
+        actor: 'dana',
+        action: 'prekeys.uploaded',
+        target: 'dana',
+        outcome: 'success',
+        reason: '',
+        details: { signedPrekey: '', oneTime: '10', remaining: '10' },
+      },
+    ]);
+    const consumed = await harness.auditEntries({
+      agentId: 'dana',
+      actions: [AUDIT_ACTIONS.prekeyConsumed],
+    });
+    expect(consumed).toHaveLength(30);
+    for (const entry of consumed) {
+      expect(recorded(entry)).toEqual({
+        actor: 'fetcher',
+        action: 'prekey.consumed',
+        target: 'dana',
+        outcome: 'success',
+        reason: '',
+        details: { keyId: expect.any(String) },
+      });
+    }
+    expect(new Set(consumed.map((entry) => entry.details.keyId))).toEqual(new Set(keyIds));
     dana.close();
     fetcher.close();
     if (otherInstance !== fetcher.client) otherInstance.close();
@@ -340,7 +395,7 @@ describe.each(modes)('key-management service (%s)', (mode) => {
     );
     expect(denied.code).toBe(Code.PERMISSION_DENIED);
     expect(denied.message).toBe(
-      'other may not revoke keys of hank: only agent hank itself or an operator may',
+      'agent other may not revoke keys of hank: no policy permits it (policy version 1)',
     );
 
     await hank.revoke('key material leaked');
@@ -356,20 +411,62 @@ describe.each(modes)('key-management service (%s)', (mode) => {
   });
 
   it('records every key change in the audit log, without secrets', async () => {
+    const before = harness.clock.now();
     const judy = await newAgent('judy');
-    await judy.rotateIdentityKey();
-    await judy.rotateSessionKey('kim');
+    const firstKeyId = judy.signer.keyId;
+    const secondKeyId = await judy.rotateIdentityKey();
+    const sessionKeyId = await judy.rotateSessionKey('kim');
     await judy.revoke('retired');
-    const events = await harness.server.context.stores.audit.list('judy', 100);
-    expect(events.map((event) => [event.action, event.outcome])).toEqual([
-      ['enrollment.issued', 'success'],
-      ['identity.registered', 'success'],
-      ['identity.key_rotated', 'success'],
-      ['identity.revoked', 'success'],
+    const after = harness.clock.now();
+    const entries = await harness.auditEntries({ agentId: 'judy' });
+    const success = { outcome: 'success', reason: '' } as const;
+    expect(entries.map(recorded)).toEqual([
+      {
+        ...success,
+        actor: 'operator:ops',
+        action: 'enrollment.issued',
+        target: 'judy',
+        details: { expiresAtMs: expect.stringMatching(/^\d{13}$/) },
+      },
+      {
+        ...success,
+        actor: 'judy',
+        action: 'identity.registered',
+        target: 'judy',
+        reason: 'enrollment credential',
+        details: { keyId: firstKeyId },
+      },
+      {
+        ...success,
+        actor: 'judy',
+        action: 'identity.key_rotated',
+        target: 'judy',
+        details: { previousKeyId: firstKeyId, keyId: secondKeyId },
+      },
+      {
+        ...success,
+        actor: 'judy',
+        action: 'session.key_rotated',
+        target: 'judy->kim',
+        details: { keyId: sessionKeyId, graceEndsAtMs: '' },
+      },
+      {
+        ...success,
+        actor: 'judy',
+        action: 'identity.revoked',
+        target: 'judy',
+        reason: 'retired',
+        details: {},
+      },
     ]);
-    const session = await harness.server.context.stores.audit.list('judy->kim', 100);
-    expect(session.map((event) => event.action)).toEqual(['session.key_rotated']);
-    expect(JSON.stringify(events)).not.toMatch(/pmenr_/);
+    // Times are the service's clock at the change, so they order with the calls.
+    const times = entries.map((entry) => entry.timeMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times[0]).toBeGreaterThanOrEqual(before);
+    expect(times.at(-1)).toBeLessThanOrEqual(after);
+    const issued = Number(entries[0]?.details.expiresAtMs);
+    expect(issued - (entries[0]?.timeMs ?? 0)).toBe(600_000);
+    expect(JSON.stringify(entries)).not.toMatch(/pmenr_/);
     judy.close();
   });
 
@@ -423,7 +520,9 @@ describe.each(modes)('key-management service (%s)', (mode) => {
       ivan.client.call('issueEnrollmentCredential', { agentId: 'x' }),
     );
     expect(notOperator.code).toBe(Code.PERMISSION_DENIED);
-    expect(notOperator.message).toBe('ivan may not issue enrollment credentials: operators only');
+    expect(notOperator.message).toBe(
+      'agent ivan may not issue enrollment credentials: no policy permits it (policy version 1)',
+    );
     ivan.close();
   });
 
@@ -435,6 +534,7 @@ describe.each(modes)('key-management service (%s)', (mode) => {
         ? (await harness.startInstance()).server.scheduler
         : new RotationScheduler({
             stores: harness.server.context.stores,
+            audit: harness.server.governance.audit,
             log: silentLogger,
             now: harness.clock.now,
             intervalMs: 0,

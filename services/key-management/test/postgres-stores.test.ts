@@ -6,7 +6,6 @@
 import { requireServices } from '@proof-messenger/storage/testing';
 import { afterAll, describe } from 'vitest';
 import {
-  SqlAuditLog,
   SqlEnrollmentStore,
   SqlIdentityStore,
   SqliteNonceStore,
@@ -14,7 +13,6 @@ import {
   SqlSessionKeyStore,
 } from '../src/stores/index.ts';
 import { postgresBackend, storesOn } from './backends.ts';
-import { auditLogContract } from './contract/audit-log.contract.ts';
 import { enrollmentStoreContract } from './contract/enrollment-store.contract.ts';
 import { identityStoreContract } from './contract/identity-store.contract.ts';
 import { nonceStoreContract } from './contract/nonce-store.contract.ts';
@@ -32,6 +30,5 @@ describe.skipIf(!services.available)('postgres stores', () => {
   enrollmentStoreContract(storesOn(backend, (db) => new SqlEnrollmentStore(db)));
   prekeyStoreContract(storesOn(backend, (db) => new SqlPrekeyStore(db)));
   sessionKeyStoreContract(storesOn(backend, (db) => new SqlSessionKeyStore(db)));
-  auditLogContract(storesOn(backend, (db) => new SqlAuditLog(db)));
   nonceStoreContract(storesOn(backend, (db) => new SqliteNonceStore(db)));
 });

@@ -1,12 +1,14 @@
 /**
  * Boots the real key-management service on 127.0.0.1 port 0, embedded (node:sqlite in a temp
  * folder) or distributed (a PostgreSQL schema and a Redis key prefix of its own), with a clock the
- * test can move forward and an operator credential for operator calls.
+ * test can move forward and an operator credential for operator calls. Each instance opens its
+ * own governance (policy engine, rate limiter, audit log) on the same storage.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AuditEntry, AuditQuery } from '@proof-messenger/audit-log';
 import { OperatorCredentials } from '@proof-messenger/auth';
 import { nativeProvider } from '@proof-messenger/crypto';
 import { silentLogger } from '@proof-messenger/rpc';
@@ -40,6 +42,11 @@ export interface Harness {
   startInstance(): Promise<{ server: KeyManagementServer; address: string }>;
   readonly server: KeyManagementServer;
   readonly address: string;
+  /**
+   * The audit entries matching `query`, oldest first, once every instance's recorder has written
+   * what it holds (recording is batched).
+   */
+  auditEntries(query: AuditQuery): Promise<AuditEntry[]>;
   /**
    * The settings another service needs to work with this key-management: where it is, the
    * credential to read keys with, and the shared token secret and operator credentials.
@@ -92,6 +99,11 @@ export async function startHarness(mode: Mode, env: Record<string, string> = {})
     startInstance,
     server: first.server,
     address: first.address,
+    async auditEntries(query) {
+      for (const server of instances) await server.governance.recorder.flush();
+      const page = await first.server.governance.trail.query({ pageSize: 1000, ...query });
+      return page.entries.reverse();
+    },
     peerEnv: () => ({
       PM_KEY_MANAGEMENT_ADDRESS: first.address,
       PM_SERVICE_CREDENTIAL: operator.credential,

@@ -1,7 +1,6 @@
 /** The embedded adapters: every store contract on node:sqlite in a temp directory. */
 import { afterAll, describe } from 'vitest';
 import {
-  SqlAuditLog,
   SqlEnrollmentStore,
   SqlIdentityStore,
   SqliteNonceStore,
@@ -9,7 +8,6 @@ import {
   SqlSessionKeyStore,
 } from '../src/stores/index.ts';
 import { sqliteBackend, storesOn } from './backends.ts';
-import { auditLogContract } from './contract/audit-log.contract.ts';
 import { enrollmentStoreContract } from './contract/enrollment-store.contract.ts';
 import { identityStoreContract } from './contract/identity-store.contract.ts';
 import { nonceStoreContract } from './contract/nonce-store.contract.ts';
@@ -24,6 +22,5 @@ describe('sqlite stores', () => {
   enrollmentStoreContract(storesOn(backend, (db) => new SqlEnrollmentStore(db)));
   prekeyStoreContract(storesOn(backend, (db) => new SqlPrekeyStore(db)));
   sessionKeyStoreContract(storesOn(backend, (db) => new SqlSessionKeyStore(db)));
-  auditLogContract(storesOn(backend, (db) => new SqlAuditLog(db)));
   nonceStoreContract(storesOn(backend, (db) => new SqliteNonceStore(db)));
 });

@@ -3,20 +3,39 @@
  * prekey and, while any are left, one one-time prekey handed to this caller only (the store's take
  * is atomic across concurrent fetchers and instances). With none left the bundle falls back to the
  * signed prekey alone.
+ *
+ * Two `fetch_prekey` limits: the caller's (refused with RESOURCE_EXHAUSTED and a retry-after), and
+ * the target's (`target:<agentId>`), which bounds how fast all callers together can drain one
+ * agent's one-time prekeys. Past the target's limit the fetch still succeeds with the signed
+ * prekey alone, as when the pool is empty: refusing would let one caller cut an agent off from
+ * every new sender, while falling back costs only the one-time prekey's extra forward secrecy.
  */
 
 import { fromBinary } from '@bufbuild/protobuf';
+import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
 import { callerName } from '@proof-messenger/auth';
-import { NotFoundError } from '@proof-messenger/errors';
+import { NotFoundError, RateLimitedError } from '@proof-messenger/errors';
 import { type FetchPrekeyBundleRequest, SignedStatementSchema } from '@proof-messenger/proto';
 import { checkAgentId } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { callerOf, type KeyManagementContext } from '../context.ts';
 import { currentIdentity } from '../statement-checks.ts';
 
+/** Whether `agentId` may hand out another one-time prekey now (its `target:` bucket). */
+async function targetWithinLimit(ctx: KeyManagementContext, agentId: string): Promise<boolean> {
+  try {
+    await ctx.rateLimiter.take(`target:${agentId}`, 'fetch_prekey');
+    return true;
+  } catch (error) {
+    if (error instanceof RateLimitedError) return false;
+    throw error;
+  }
+}
+
 export function fetchPrekeyBundle(ctx: KeyManagementContext) {
   return async (request: FetchPrekeyBundleRequest, call: HandlerContext) => {
     const caller = await callerOf(ctx, call);
+    await ctx.rateLimiter.take(callerName(caller), 'fetch_prekey');
     const agentId = checkAgentId('agent_id', request.agentId);
     const { key } = await currentIdentity(ctx, agentId);
     const signed = await ctx.stores.prekeys.getSignedPrekey(agentId);
@@ -25,12 +44,14 @@ export function fetchPrekeyBundle(ctx: KeyManagementContext) {
         field: 'agent_id',
       });
     }
-    const oneTime = await ctx.stores.prekeys.takeOneTimePrekey(agentId);
+    const oneTime = (await targetWithinLimit(ctx, agentId))
+      ? await ctx.stores.prekeys.takeOneTimePrekey(agentId)
+      : undefined;
     if (oneTime !== undefined) {
-      await ctx.stores.audit.append({
-        atMs: ctx.now(),
+      ctx.audit.record({
+        timeMs: ctx.now(),
         actor: callerName(caller),
-        action: 'prekey.consumed',
+        action: AUDIT_ACTIONS.prekeyConsumed,
         target: agentId,
         outcome: 'success',
         reason: '',

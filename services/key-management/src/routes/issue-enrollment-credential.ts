@@ -1,10 +1,15 @@
 /**
- * IssueEnrollmentCredential (operators only): a single-use, expiring secret that lets its holder
- * register one identity. Only the credential's SHA-256 is stored.
+ * IssueEnrollmentCredential: a single-use, expiring secret that lets its holder register one
+ * identity. Only the credential's SHA-256 is stored. Who may issue is the policy's decision
+ * (action IssueEnrollmentCredential on the Platform; the default permits operators only), and
+ * every issuer spends the `admin` rate limit.
  */
 import { randomBytes } from 'node:crypto';
-import { callerName, requireOperator } from '@proof-messenger/auth';
+import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
+import { callerName } from '@proof-messenger/auth';
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { principalOf } from '@proof-messenger/governance';
+import { authorizeOrThrow, PLATFORM } from '@proof-messenger/policy';
 import type { IssueEnrollmentCredentialRequest } from '@proof-messenger/proto';
 import { checkAgentId } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
@@ -16,7 +21,12 @@ const MAX_TTL_SECONDS = 30 * 24 * 3600;
 export function issueEnrollmentCredential(ctx: KeyManagementContext) {
   return async (request: IssueEnrollmentCredentialRequest, call: HandlerContext) => {
     const caller = await callerOf(ctx, call);
-    requireOperator(caller, 'issue enrollment credentials');
+    await ctx.rateLimiter.take(callerName(caller), 'admin');
+    await authorizeOrThrow(
+      ctx.authorizer,
+      { principal: principalOf(caller), action: 'IssueEnrollmentCredential', resource: PLATFORM },
+      'issue enrollment credentials',
+    );
     if (request.agentId !== '') checkAgentId('agent_id', request.agentId);
     const ttlSeconds = request.ttlSeconds === 0 ? DEFAULT_TTL_SECONDS : request.ttlSeconds;
     if (ttlSeconds > MAX_TTL_SECONDS) {
@@ -36,10 +46,10 @@ export function issueEnrollmentCredential(ctx: KeyManagementContext) {
       expiresAtMs,
       callerName(caller),
     );
-    await ctx.stores.audit.append({
-      atMs: now,
+    ctx.audit.record({
+      timeMs: now,
       actor: callerName(caller),
-      action: 'enrollment.issued',
+      action: AUDIT_ACTIONS.enrollmentIssued,
       target: request.agentId || '*',
       outcome: 'success',
       reason: '',

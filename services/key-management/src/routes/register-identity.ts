@@ -5,9 +5,16 @@
  * open registration from loopback (the embedded development default).
  *
  * Order matters: every check that can fail on bad input runs before the credential is consumed,
- * so a malformed request never burns a credential and nothing is stored.
+ * so a malformed request never burns a credential and nothing is stored. The `register` rate
+ * limit is taken before the signature is verified (the expensive part), twice: per client address
+ * (`peer:<address>`), because the caller is unauthenticated and can name any agent id, so only
+ * the address bounds a flood; and per agent id being registered (`agent:<id>`), which bounds
+ * attempts on one id even when they come from many addresses. The `agent:` prefix matters: agent
+ * ids may contain ':', and a bare id such as `peer:10.0.0.7` would otherwise let anyone drain
+ * that address's bucket.
  */
 import { fromBinary } from '@bufbuild/protobuf';
+import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
 import {
   AlreadyExistsError,
   InvalidArgumentError,
@@ -18,6 +25,7 @@ import { IdentityRegistrationSchema, type RegisterIdentityRequest } from '@proof
 import { checkAgentId, verifyStatement } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import type { KeyManagementContext } from '../context.ts';
+import { peerAddress } from '../peer-address.ts';
 import type { EnrollmentOutcome } from '../ports/enrollment-store.ts';
 import { toIdentityMessage } from '../records.ts';
 import { checkFresh, parseIdentityKey } from '../statement-checks.ts';
@@ -43,6 +51,7 @@ const CREDENTIAL_ERRORS: Record<Exclude<EnrollmentOutcome, 'ok'>, () => Error> =
 
 export function registerIdentity(ctx: KeyManagementContext) {
   return async (request: RegisterIdentityRequest, call: HandlerContext) => {
+    await ctx.rateLimiter.take(`peer:${peerAddress(call.peer)}`, 'register');
     const field = 'registration';
     if (request.registration === undefined || request.registration.body.length === 0) {
       throw new InvalidArgumentError('registration is required: a signed IdentityRegistration', {
@@ -59,6 +68,7 @@ export function registerIdentity(ctx: KeyManagementContext) {
       });
     }
     const agentId = checkAgentId('registration.agent_id', claimed.agentId);
+    await ctx.rateLimiter.take(`agent:${agentId}`, 'register');
     const key = parseIdentityKey(ctx, claimed.identityKey, 'registration.identity_key');
     checkFresh(ctx, claimed.createdAtMs, 'registration.created_at_ms');
     await verifyStatement(
@@ -94,10 +104,10 @@ export function registerIdentity(ctx: KeyManagementContext) {
       const hash = ctx.provider.sha256(new TextEncoder().encode(request.enrollmentCredential));
       const outcome = await ctx.stores.enrollments.consume(hash, agentId, now);
       if (outcome !== 'ok') {
-        await ctx.stores.audit.append({
-          atMs: now,
+        ctx.audit.record({
+          timeMs: now,
           actor: agentId,
-          action: 'identity.registered',
+          action: AUDIT_ACTIONS.identityRegistered,
           target: agentId,
           outcome: 'denied',
           reason: `enrollment credential ${outcome}`,
@@ -107,10 +117,10 @@ export function registerIdentity(ctx: KeyManagementContext) {
       }
     }
     const identity = await ctx.stores.identities.register(agentId, key, now);
-    await ctx.stores.audit.append({
-      atMs: now,
+    ctx.audit.record({
+      timeMs: now,
       actor: agentId,
-      action: 'identity.registered',
+      action: AUDIT_ACTIONS.identityRegistered,
       target: agentId,
       outcome: 'success',
       reason:

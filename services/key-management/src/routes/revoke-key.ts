@@ -1,14 +1,19 @@
 /**
- * RevokeKey: the agent itself or an operator revokes one identity key or the whole identity, with
- * a reason. Takes effect at once for new messages; the cached view other services read expires
- * within the documented cache bound (PM_IDENTITY_CACHE_TTL_MS) and is invalidated on write.
+ * RevokeKey: revokes one identity key or the whole identity, with a reason. Who may is the
+ * policy's decision (action RevokeKey on Agent::"<agentId>"; the default permits the agent itself
+ * and operators); revoking another agent's keys spends the caller's `admin` rate limit. Takes
+ * effect at once for new messages; the cached view other services read expires within the
+ * documented cache bound (PM_IDENTITY_CACHE_TTL_MS) and is invalidated on write.
  */
-import { callerName, requireSelf } from '@proof-messenger/auth';
+import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
+import { callerName } from '@proof-messenger/auth';
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { principalOf } from '@proof-messenger/governance';
+import { authorizeOrThrow } from '@proof-messenger/policy';
 import type { RevokeKeyRequest } from '@proof-messenger/proto';
 import { checkAgentId, checkKeyId } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
-import { callerOf, type KeyManagementContext } from '../context.ts';
+import { callerOf, type KeyManagementContext, onOthersKeys } from '../context.ts';
 
 const MAX_REASON = 512;
 
@@ -16,7 +21,16 @@ export function revokeKey(ctx: KeyManagementContext) {
   return async (request: RevokeKeyRequest, call: HandlerContext) => {
     const caller = await callerOf(ctx, call);
     const agentId = checkAgentId('agent_id', request.agentId);
-    requireSelf(caller, agentId, `revoke keys of ${agentId}`, true);
+    if (onOthersKeys(caller, agentId)) await ctx.rateLimiter.take(callerName(caller), 'admin');
+    await authorizeOrThrow(
+      ctx.authorizer,
+      {
+        principal: principalOf(caller),
+        action: 'RevokeKey',
+        resource: { type: 'Agent', id: agentId },
+      },
+      `revoke keys of ${agentId}`,
+    );
     if (request.keyId !== '') checkKeyId('key_id', request.keyId);
     const reason = request.reason.trim();
     if (reason === '' || reason.length > MAX_REASON) {
@@ -34,10 +48,11 @@ export function revokeKey(ctx: KeyManagementContext) {
     } else {
       await ctx.stores.identities.revokeKey(agentId, request.keyId, reason, now);
     }
-    await ctx.stores.audit.append({
-      atMs: now,
+    ctx.audit.record({
+      timeMs: now,
       actor: callerName(caller),
-      action: request.keyId === '' ? 'identity.revoked' : 'identity.key_revoked',
+      action:
+        request.keyId === '' ? AUDIT_ACTIONS.identityRevoked : AUDIT_ACTIONS.identityKeyRevoked,
       target: agentId,
       outcome: 'success',
       reason,

@@ -6,15 +6,22 @@
  * statement bytes are signed by the new key (proof of possession). An operator may rotate without
  * the current key's signature — the recovery path when an agent lost its key — but never without
  * the new key's proof.
+ *
+ * Who may rotate is the policy's decision (action RotateIdentityKey on Agent::"<agentId>"; the
+ * default permits the agent itself and operators); rotating another agent's key spends the
+ * caller's `admin` rate limit.
  */
 import { fromBinary } from '@bufbuild/protobuf';
-import { callerName, requireSelf } from '@proof-messenger/auth';
+import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
+import { callerName } from '@proof-messenger/auth';
 import { equalBytes } from '@proof-messenger/crypto';
 import { InvalidArgumentError, KeyExpiredError } from '@proof-messenger/errors';
+import { principalOf } from '@proof-messenger/governance';
+import { authorizeOrThrow } from '@proof-messenger/policy';
 import { IdentityRotationSchema, type RotateIdentityKeyRequest } from '@proof-messenger/proto';
 import { checkAgentId, verifyStatement } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
-import { callerOf, type KeyManagementContext } from '../context.ts';
+import { callerOf, type KeyManagementContext, onOthersKeys } from '../context.ts';
 import { toIdentityMessage } from '../records.ts';
 import { checkFresh, currentIdentity, parseIdentityKey } from '../statement-checks.ts';
 
@@ -36,7 +43,16 @@ export function rotateIdentityKey(ctx: KeyManagementContext) {
       });
     }
     const agentId = checkAgentId('rotation.agent_id', claimed.agentId);
-    requireSelf(caller, agentId, `rotate the identity key of ${agentId}`, true);
+    if (onOthersKeys(caller, agentId)) await ctx.rateLimiter.take(callerName(caller), 'admin');
+    await authorizeOrThrow(
+      ctx.authorizer,
+      {
+        principal: principalOf(caller),
+        action: 'RotateIdentityKey',
+        resource: { type: 'Agent', id: agentId },
+      },
+      `rotate the identity key of ${agentId}`,
+    );
     const newKey = parseIdentityKey(ctx, claimed.newKey, 'rotation.new_key');
     checkFresh(ctx, claimed.createdAtMs, 'rotation.created_at_ms');
     const { key: current } = await currentIdentity(ctx, agentId);
@@ -68,10 +84,10 @@ export function rotateIdentityKey(ctx: KeyManagementContext) {
 
     const now = ctx.now();
     const identity = await ctx.stores.identities.rotate(agentId, current.keyId, newKey, now);
-    await ctx.stores.audit.append({
-      atMs: now,
+    ctx.audit.record({
+      timeMs: now,
       actor: callerName(caller),
-      action: 'identity.key_rotated',
+      action: AUDIT_ACTIONS.identityKeyRotated,
       target: agentId,
       outcome: 'success',
       reason: caller.kind === 'operator' ? 'operator recovery' : '',

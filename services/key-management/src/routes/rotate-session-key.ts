@@ -6,6 +6,7 @@
  */
 
 import { toBinary } from '@bufbuild/protobuf';
+import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
 import { callerName, requireAgent } from '@proof-messenger/auth';
 import { InvalidArgumentError } from '@proof-messenger/errors';
 import {
@@ -85,10 +86,10 @@ export function rotateSessionKey(ctx: KeyManagementContext) {
       graceMs,
       nextRotationAtMs: period === null ? null : now + period,
     });
-    await ctx.stores.audit.append({
-      atMs: now,
+    ctx.audit.record({
+      timeMs: now,
       actor: callerName(caller),
-      action: 'session.key_rotated',
+      action: AUDIT_ACTIONS.sessionKeyRotated,
       target: `${caller.agentId}->${peerId}`,
       outcome: 'success',
       reason: schedule === RotationSchedule.EMERGENCY ? 'emergency' : '',

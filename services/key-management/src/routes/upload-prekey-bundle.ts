@@ -5,6 +5,7 @@
  */
 
 import { toBinary } from '@bufbuild/protobuf';
+import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
 import { callerName, requireAgent } from '@proof-messenger/auth';
 import type { CompositePublicKey } from '@proof-messenger/crypto';
 import { InvalidArgumentError } from '@proof-messenger/errors';
@@ -106,10 +107,10 @@ export function uploadPrekeyBundle(ctx: KeyManagementContext) {
     }
     const remaining =
       oneTime.length > 0 ? await ctx.stores.prekeys.addOneTimePrekeys(agentId, oneTime) : before;
-    await ctx.stores.audit.append({
-      atMs: now,
+    ctx.audit.record({
+      timeMs: now,
       actor: callerName({ kind: 'agent', agentId, keyId: identityKey.keyId }),
-      action: 'prekeys.uploaded',
+      action: AUDIT_ACTIONS.prekeysUploaded,
       target: agentId,
       outcome: 'success',
       reason: '',

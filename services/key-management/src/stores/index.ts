@@ -4,12 +4,10 @@
  * distributed mode. Run `migrate(db, keyManagementMigrations)` before using the stores.
  */
 import type { SqlDatabase } from '@proof-messenger/storage';
-import type { AuditLog } from '../ports/audit-log.ts';
 import type { EnrollmentStore } from '../ports/enrollment-store.ts';
 import type { IdentityStore } from '../ports/identity-store.ts';
 import type { PrekeyStore } from '../ports/prekey-store.ts';
 import type { SessionKeyStore } from '../ports/session-key-store.ts';
-import { SqlAuditLog } from './sql-audit-log.ts';
 import { SqlEnrollmentStore } from './sql-enrollment-store.ts';
 import { SqlIdentityStore } from './sql-identity-store.ts';
 import { SqlPrekeyStore } from './sql-prekey-store.ts';
@@ -20,7 +18,6 @@ export type { CachedIdentityStoreOptions } from './redis-identity-cache.ts';
 export { CachedIdentityStore } from './redis-identity-cache.ts';
 export type { RedisNonceStoreOptions } from './redis-nonce-store.ts';
 export { RedisNonceStore } from './redis-nonce-store.ts';
-export { SqlAuditLog } from './sql-audit-log.ts';
 export { SqlEnrollmentStore } from './sql-enrollment-store.ts';
 export { SqlIdentityStore } from './sql-identity-store.ts';
 export { SqlPrekeyStore } from './sql-prekey-store.ts';
@@ -34,7 +31,6 @@ export interface SqlStores {
   readonly enrollments: EnrollmentStore;
   readonly prekeys: PrekeyStore;
   readonly sessions: SessionKeyStore;
-  readonly audit: AuditLog;
 }
 
 /** Builds every SQL store on `db` (already migrated). */
@@ -44,6 +40,5 @@ export function createSqlStores(db: SqlDatabase): SqlStores {
     enrollments: new SqlEnrollmentStore(db),
     prekeys: new SqlPrekeyStore(db),
     sessions: new SqlSessionKeyStore(db),
-    audit: new SqlAuditLog(db),
   };
 }

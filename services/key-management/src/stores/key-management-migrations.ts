@@ -131,11 +131,28 @@ CREATE INDEX nonces_expiry ON nonces (expires_at_ms);
 `;
 }
 
+/**
+ * 0002: drops the old audit table. Key changes are now recorded in the verifiable audit log of
+ * @proof-messenger/audit-log (hash-chained, Merkle-checkpointed, shared by every service), which
+ * replaced `audit_events`. Rows written before this migration are not carried over: the old table
+ * had no integrity protection, so copying them would lend them a trust they never had. Export them
+ * before upgrading if they are needed. Frozen.
+ */
+const DROP_AUDIT_EVENTS = `
+DROP INDEX IF EXISTS audit_events_by_target;
+DROP TABLE IF EXISTS audit_events;
+`;
+
 /** Every key-management migration, in order; pass to `migrate` from `@proof-messenger/storage`. */
 export const keyManagementMigrations: readonly Migration[] = [
   {
     id: 'key-management/0001-initial',
     sqlite: initialSchema(SQLITE),
     postgres: initialSchema(POSTGRES),
+  },
+  {
+    id: 'key-management/0002-drop-audit-events',
+    sqlite: DROP_AUDIT_EVENTS,
+    postgres: DROP_AUDIT_EVENTS,
   },
 ];
