@@ -42,7 +42,7 @@ export interface Invocation {
 }
 
 /** Groups of shared options a command accepts (see `global-options.ts`). */
-export type OptionGroup = 'server' | 'channel' | 'key-store' | 'output';
+export type OptionGroup = 'server' | 'channel' | 'governance' | 'key-store' | 'output';
 
 export interface Command {
   /** The words that select it, e.g. `agent create`. */

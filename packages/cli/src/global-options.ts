@@ -4,7 +4,8 @@
  * have one each), the agent's key store and its secret, and JSON output.
  *
  * The channel service's address is a group of its own: only the `channel` commands call it
- * (channel messages reach subscribers through the envelope processor's queue).
+ * (channel messages reach subscribers through the envelope processor's queue). So is the
+ * governance service's (PolicyService, AuditService): only the `policy` and `audit` commands call it.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,14 @@ export const GLOBAL_OPTIONS: Readonly<Record<OptionGroup, Readonly<Record<string
       type: 'string',
       value: '<host:port>',
       description: 'the channel service when it is not at --address (env PM_CHANNEL_ADDRESS)',
+    },
+  },
+  governance: {
+    'governance-address': {
+      type: 'string',
+      value: '<host:port>',
+      description:
+        'the governance service (policies, audit log) when it is not at --address (env PM_GOVERNANCE_ADDRESS)',
     },
   },
   'key-store': {
@@ -74,9 +83,10 @@ export interface ServerAddresses {
   readonly keyManagement: string;
   readonly envelopeProcessor: string;
   readonly channel: string;
+  readonly governance: string;
 }
 
-/** The addresses to call: key-management (or the platform), the envelope processor, channels. */
+/** The addresses to call: key-management (or the platform), the envelope processor, channels, governance. */
 export function serverAddresses(io: CliIo, values: OptionValues): ServerAddresses {
   const keyManagement = stringValue(values, 'address') ?? (io.env.PM_ADDRESS || DEFAULT_ADDRESS);
   const envelopeProcessor =
@@ -84,7 +94,9 @@ export function serverAddresses(io: CliIo, values: OptionValues): ServerAddresse
     (io.env.PM_ENVELOPE_PROCESSOR_ADDRESS || keyManagement);
   const channel =
     stringValue(values, 'channel-address') ?? (io.env.PM_CHANNEL_ADDRESS || keyManagement);
-  return { keyManagement, envelopeProcessor, channel };
+  const governance =
+    stringValue(values, 'governance-address') ?? (io.env.PM_GOVERNANCE_ADDRESS || keyManagement);
+  return { keyManagement, envelopeProcessor, channel, governance };
 }
 
 /** Where the key store file is. */

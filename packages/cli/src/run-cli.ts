@@ -122,6 +122,9 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
             ...(command.groups.includes('channel')
               ? [{ address: addresses.channel, flag: '--channel-address' }]
               : []),
+            ...(command.groups.includes('governance')
+              ? [{ address: addresses.governance, flag: '--governance-address' }]
+              : []),
           ];
     const cliError = toCliError(error, called);
     return fail(io, cliError, command);

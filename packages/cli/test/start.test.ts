@@ -97,7 +97,7 @@ describe('proof-messenger start', () => {
       code: 2,
       stdout: '',
       stderr:
-        'error: unknown service "channel-router": start platform (the default), key-management, envelope-processor or channel\n(run `proof-messenger start --help` for usage)\n',
+        'error: unknown service "channel-router": start platform (the default), key-management, envelope-processor, channel or governance\n(run `proof-messenger start --help` for usage)\n',
     });
     const bad = await runCli(
       ['start', 'key-management', '--port', 'x', '--data-dir', tempDir()],

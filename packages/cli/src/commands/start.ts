@@ -14,7 +14,13 @@ import { optionString } from '../global-options.ts';
 
 type Env = Record<string, string | undefined>;
 
-const SERVICES = ['platform', 'key-management', 'envelope-processor', 'channel'] as const;
+const SERVICES = [
+  'platform',
+  'key-management',
+  'envelope-processor',
+  'channel',
+  'governance',
+] as const;
 type Service = (typeof SERVICES)[number];
 
 function environment(base: Readonly<Env>, values: OptionValues): Env {
@@ -51,6 +57,12 @@ async function run(service: Service, env: Env): Promise<void> {
       const config = loadConfig(env);
       return { ...(await createChannelServer(config, { log })), host: config.host };
     });
+  } else if (service === 'governance') {
+    const { createGovernanceServer, loadConfig } = await import('@proof-messenger/governance');
+    await runService(service, async (log) => {
+      const config = loadConfig(env);
+      return { ...(await createGovernanceServer(config, { log })), host: config.host };
+    });
   } else {
     const { createPlatform, loadPlatformConfig } = await import('@proof-messenger/platform');
     await runService(service, async (log) => {
@@ -67,20 +79,23 @@ async function run(service: Service, env: Env): Promise<void> {
 
 export const start: Command = {
   name: 'start',
-  args: '[platform|key-management|envelope-processor|channel]',
+  args: '[platform|key-management|envelope-processor|channel|governance]',
   arity: [0, 1],
   summary: 'run the embedded platform, or one service',
   description: `Runs the embedded platform (the default: key-management, the envelope processor and
 channels on one port, 127.0.0.1:50051, state in PM_DATA_DIR, ./.data) or one service as its own
 process, configured by the same environment variables as the services (see docs/key-management.md,
-docs/envelope-processor.md and docs/channels.md; NATS_URL, DATABASE_URL and REDIS_URL select the
-distributed mode of a single service; the channel service runs alone only in distributed mode). Prints "<name> listening on <host:port>" once it serves; SIGTERM or Ctrl-C stop it
+docs/envelope-processor.md, docs/channels.md and docs/audit-log.md; NATS_URL, DATABASE_URL and
+REDIS_URL select the distributed mode of a single service; the channel service runs alone only in
+distributed mode; the governance service (policies and the audit log, default port 50054) signs
+checkpoints with the key in PM_AUDIT_KEY_FILE, see \`proof-messenger audit create-key\`). Prints "<name> listening on <host:port>" once it serves; SIGTERM or Ctrl-C stop it
 cleanly. Logs are JSON lines on stderr.
 
 Examples:
   proof-messenger start
   proof-messenger start key-management --port 50051
-  PM_KEY_MANAGEMENT_ADDRESS=127.0.0.1:50051 proof-messenger start envelope-processor --port 50052`,
+  PM_KEY_MANAGEMENT_ADDRESS=127.0.0.1:50051 proof-messenger start envelope-processor --port 50052
+  PM_AUDIT_KEY_FILE=/secrets/audit-key.json proof-messenger start governance --port 50054`,
   options: {
     host: { type: 'string', value: '<host>', description: 'listen address (env PM_GRPC_HOST)' },
     port: {
@@ -105,7 +120,7 @@ Examples:
     if (service === undefined) {
       throw new CliError(
         ExitCode.USAGE,
-        `unknown service ${JSON.stringify(name)}: start platform (the default), key-management, envelope-processor or channel`,
+        `unknown service ${JSON.stringify(name)}: start platform (the default), key-management, envelope-processor, channel or governance`,
       );
     }
     await run(service, environment(io.env, values));
