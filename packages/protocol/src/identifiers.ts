@@ -10,6 +10,22 @@ const CHANNEL_ID = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const KEY_ID = /^[A-Za-z0-9_-]{22}$/;
 
+/**
+ * Prefixes no agent id may start with: audit entries, rate-limit subjects and policy messages name
+ * operators, services and peers as `operator:<name>`, `service:<name>`, `peer:<address>` next to
+ * bare agent ids, so an agent registered as `operator:ops` could pass for the operator there.
+ */
+export const RESERVED_AGENT_ID_PREFIXES: readonly string[] = [
+  'operator:',
+  'service:',
+  'peer:',
+  'agent:',
+  'target:',
+  'channel:',
+  'policy:',
+  'system:',
+];
+
 /** Maximum length of a correlation id. */
 export const MAX_CORRELATION_ID = 128;
 
@@ -18,6 +34,13 @@ export function checkAgentId(field: string, value: string): string {
   if (!AGENT_ID.test(value)) {
     throw new InvalidArgumentError(
       `${field} must be 1-128 characters of a-z, 0-9, '.', '_', ':' or '-' starting with a letter or digit, got ${JSON.stringify(value.slice(0, 140))}`,
+      { field },
+    );
+  }
+  const reserved = RESERVED_AGENT_ID_PREFIXES.find((prefix) => value.startsWith(prefix));
+  if (reserved !== undefined) {
+    throw new InvalidArgumentError(
+      `${field} must not start with "${reserved}": that prefix names operators, services and peers in audit entries and limits`,
       { field },
     );
   }

@@ -49,6 +49,16 @@ describe('parseEnvelopeHeader', () => {
     ['message id', { messageId: 'abc' }, 'envelope.header.message_id must be a lower-case UUID'],
     ['sender', { senderId: 'Agent A' }, 'envelope.header.sender_id must be 1-128 characters'],
     [
+      'sender posing as an operator',
+      { senderId: 'operator:ops' },
+      'envelope.header.sender_id must not start with "operator:"',
+    ],
+    [
+      'recipient posing as a service',
+      { destination: { case: 'recipientId', value: 'service:channel' } },
+      'envelope.header.recipient_id must not start with "service:"',
+    ],
+    [
       'destination',
       { destination: { case: undefined } },
       'envelope.header.destination must set recipient_id or channel_id',
