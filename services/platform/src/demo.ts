@@ -1,7 +1,9 @@
 /**
  * The demo `npm start` runs against the platform it just started: two agents, alice and bob, talk
  * through the real gRPC services exactly as any agent would — register, request, receive, reply,
- * delivery receipt — and every step is printed with its timing.
+ * delivery receipt — and every step is printed with its timing. Then, as the local operator, it
+ * finds the request in the audit log and checks, offline against the audit public key, that a
+ * signed checkpoint includes it.
  *
  * The agents' keys live in encrypted key store files in `<data folder>/demo/` (unlocked with a
  * random key kept beside them, mode 0600), so a second run finds both agents registered: the
@@ -10,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifyInclusion } from '@proof-messenger/audit-log';
 import {
   type AgentClient,
   connectAgent,
@@ -17,7 +20,14 @@ import {
   FileKeyStore,
   type ReceivedMessage,
 } from '@proof-messenger/client-sdk';
-import { Priority } from '@proof-messenger/proto';
+import { Code } from '@proof-messenger/errors';
+import {
+  fromAuditEntryMessage,
+  fromCheckpointMessage,
+  fromPublicKeyMessage,
+} from '@proof-messenger/governance';
+import { AuditService, Priority } from '@proof-messenger/proto';
+import { PromiseClient } from '@proof-messenger/rpc';
 
 /** What the demo measured, for tests and the start-up benchmark. */
 export interface DemoResult {
@@ -28,6 +38,8 @@ export interface DemoResult {
   readonly timings: ReadonlyMap<string, number>;
   /** True when the agents were registered by an earlier run. */
   readonly returning: boolean;
+  /** The audit entry of the request, proven included in a signed checkpoint. */
+  readonly auditSequence: number;
 }
 
 export interface DemoOptions {
@@ -127,10 +139,70 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (received.text() !== question || reply.text() !== answer) {
       throw new Error('a message arrived changed');
     }
-    return { question, answer, receiptVerified: notice.receiptVerified, timings, returning };
+    const audited = await step(
+      'audit: the request is in the log, proven in a signed checkpoint',
+      () => proveRequestAudited(options),
+    );
+    print(
+      `      entry #${audited.sequence} ${audited.action} ${audited.actor} → ${audited.target}, in checkpoint of ${audited.treeSize} entries (verified offline)`,
+    );
+    return {
+      question,
+      answer,
+      receiptVerified: notice.receiptVerified,
+      timings,
+      returning,
+      auditSequence: audited.sequence,
+    };
   } finally {
     for (const client of clients) client.close();
     for (const store of stores) await store.close();
+  }
+}
+
+/**
+ * As the local operator: the newest `message.sent` entry from alice to bob, its inclusion proof
+ * against a signed checkpoint (waiting for one to cover it) and the offline check of both against
+ * the audit public key.
+ */
+async function proveRequestAudited(options: DemoOptions) {
+  const credential = readFileSync(join(options.dataDir, 'operator.credential'), 'utf8').trim();
+  const auth = { metadata: { authorization: `Operator ${credential}` } };
+  const audit = new PromiseClient(AuditService, options.address);
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const { entries } = await audit.call(
+        'queryAuditEvents',
+        { actions: ['message.sent'], agentId: AGENTS[0], pageSize: 20 },
+        auth,
+      );
+      const sent = entries.find((e) => e.actor === AGENTS[0] && e.target === AGENTS[1]);
+      if (sent !== undefined) {
+        try {
+          const proof = await audit.call('getInclusionProof', { sequence: sent.sequence }, auth);
+          const { publicKey } = await audit.call('getAuditKey', {}, auth);
+          const entry = fromAuditEntryMessage(proof.entry ?? sent);
+          const checkpoint = fromCheckpointMessage(proof.checkpoint);
+          await verifyInclusion(
+            entry,
+            { leafIndex: entry.sequence, treeSize: checkpoint.treeSize, hashes: proof.auditPath },
+            checkpoint,
+            fromPublicKeyMessage(publicKey),
+          );
+          return { ...entry, treeSize: checkpoint.treeSize };
+        } catch (error) {
+          // No checkpoint covers it yet: they are signed every few seconds.
+          const code = (error as { code?: unknown }).code;
+          if (code !== Code.FAILED_PRECONDITION && code !== Code.NOT_FOUND) throw error;
+        }
+      }
+      if (Date.now() > deadline)
+        throw new Error('the request did not reach a signed checkpoint in 15 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    audit.close();
   }
 }
 

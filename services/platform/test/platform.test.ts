@@ -44,7 +44,11 @@ describe('embedded platform', () => {
   let address: string;
 
   async function start(): Promise<void> {
-    const config = loadPlatformConfig({ PM_DATA_DIR: dataDir, PM_GRPC_PORT: '0' });
+    const config = loadPlatformConfig({
+      PM_DATA_DIR: dataDir,
+      PM_GRPC_PORT: '0',
+      PM_AUDIT_CHECKPOINT_INTERVAL_MS: '500',
+    });
     platform = await createPlatform(config, { provider: nativeProvider, log: silentLogger });
     address = `127.0.0.1:${await platform.start()}`;
   }
@@ -81,8 +85,15 @@ describe('embedded platform', () => {
         'bob: reply + signed receipt',
         'alice → bob: request, bob replies, alice verifies + decrypts',
         'alice: delivery receipt from bob (signed by bob, verified)',
+        'audit: the request is in the log, proven in a signed checkpoint',
       ]),
     );
+    expect(result.auditSequence).toBeGreaterThanOrEqual(0);
+    expect(
+      lines.some((line) =>
+        line.includes(`entry #${result.auditSequence} message.sent demo-alice → demo-bob`),
+      ),
+    ).toBe(true);
   });
 
   it('keeps agents and queued messages across a restart', async () => {
