@@ -1,8 +1,15 @@
 /**
  * The Authorizer implemented with Cedar (https://docs.cedarpolicy.com): the active policy
  * version is split into named policies and pre-parsed once when it is loaded (`use`); each
- * decision is one `statefulIsAuthorized` call against that pre-parsed set and the pre-parsed
+ * decision is one `statefulIsAuthorized` call against a pre-parsed set and the pre-parsed
  * schema.
+ *
+ * Partitioned by scope (unless `partitionPolicies: false`): Cedar evaluates every policy of the
+ * set it is given, so a decision is not asked of the whole version but of the policies whose
+ * scope (action, principal and resource constraints, read from Cedar's JSON form) can match the
+ * request — the same decision, reasons and errors, since a policy whose scope does not match
+ * is never satisfied and never errs (internal/policy-index.ts has the argument). Each partition
+ * is pre-parsed the first time a request needs it and kept for the version's life.
  *
  * Fail closed. A decision is denied, with `errors` saying why, when
  * - the request is malformed: an unknown type or action, a channel without its attributes, a
@@ -33,6 +40,14 @@ import { cacheKey, checkRequest, NAMESPACE, toCedarRequest } from './internal/ce
 import { clip } from './internal/clip.ts';
 import { describeCedarError, splitPolicies } from './internal/compile-policy-set.ts';
 import { LruCache } from './internal/lru-cache.ts';
+import { PolicyIndex } from './internal/policy-index.ts';
+import {
+  type PolicyScope,
+  type SchemaHierarchy,
+  schemaHierarchy,
+  scopeOf,
+  UNCONSTRAINED_SCOPE,
+} from './internal/policy-scope.ts';
 import { type ActionShape, actionShapes, checkContext } from './internal/request-shapes.ts';
 import { sha256Hex } from './internal/sha256.ts';
 import { type PolicyLogger, SILENT_POLICY_LOGGER } from './policy-logger.ts';
@@ -53,6 +68,12 @@ export interface CedarAuthorizerOptions {
   readonly engine?: CedarEngine;
   /** Monotonic clock in ms (default `performance.now`); tests inject a slow one. */
   readonly clock?: () => number;
+  /**
+   * Evaluate only the policies whose scope can match the request (default true); false hands
+   * Cedar the whole version every time (the reference the partitioned decisions are tested
+   * against).
+   */
+  readonly partitionPolicies?: boolean;
 }
 
 /** A policy version to load. */
@@ -73,6 +94,8 @@ export interface AuthorizerStats {
   readonly timeouts: number;
   readonly failOpenAllows: number;
   readonly cacheEntries: number;
+  /** Partitions of the loaded version pre-parsed so far. */
+  readonly partitions: number;
 }
 
 /** Whether `PM_POLICY_FAIL_OPEN=true` is set in `env`. */
@@ -85,7 +108,14 @@ const POLICY_SET_ID_PREFIX = 'proof-messenger-policy:';
 
 interface Active {
   readonly version: number;
+  /** The whole version, pre-parsed. */
   readonly setId: string;
+  /** Policy id → text, for pre-parsing partitions. */
+  readonly policies: Readonly<Record<string, string>>;
+  /** Undefined when not partitioning. */
+  readonly index: PolicyIndex | undefined;
+  /** Partition key → id of its pre-parsed set. */
+  readonly partitions: Map<string, string>;
 }
 
 interface Counters {
@@ -124,6 +154,7 @@ export class CedarAuthorizer implements Authorizer {
   readonly #cache: LruCache<Decision>;
   readonly #schemaId: string;
   readonly #shapes: ReadonlyMap<string, ActionShape>;
+  readonly #hierarchy: SchemaHierarchy | undefined;
   #active: Active | undefined;
   readonly #counters: Counters = {
     decisions: 0,
@@ -156,6 +187,10 @@ export class CedarAuthorizer implements Authorizer {
     const schema = loadPolicySchema();
     this.#schemaId = `${SCHEMA_ID_PREFIX}${sha256Hex(schema)}`;
     this.#shapes = actionShapes(this.#engine, schema, NAMESPACE);
+    this.#hierarchy =
+      options.partitionPolicies === false
+        ? undefined
+        : schemaHierarchy(this.#engine, schema, NAMESPACE);
     const parsed = this.#engine.preparseSchema(this.#schemaId, schema);
     if (parsed.type === 'failure') {
       throw new Error(
@@ -196,27 +231,51 @@ export class CedarAuthorizer implements Authorizer {
       );
     }
     this.#warmUp(setId);
-    this.#active = { version: policy.version, setId };
+    let index: PolicyIndex | undefined;
+    if (this.#hierarchy !== undefined) {
+      const scopes = new Map<string, PolicyScope>();
+      for (const id of Object.keys(split.named.policies)) {
+        const json = split.named.json[id];
+        scopes.set(id, json === undefined ? UNCONSTRAINED_SCOPE : scopeOf(json, this.#hierarchy));
+      }
+      index = new PolicyIndex(scopes);
+    }
+    this.#active = {
+      version: policy.version,
+      setId,
+      policies: split.named.policies,
+      index,
+      partitions: new Map(),
+    };
     this.#cache.clear();
     this.#log.info({ policyVersion: policy.version }, 'authorization policy loaded');
   }
 
   /**
-   * One throw-away decision on a freshly loaded set: the first evaluation in a process pays for
-   * wasm and set initialisation (over 100 ms on a cold 2-core machine), which would otherwise
-   * trip the decision timeout of the first real request.
+   * One throw-away decision on a freshly parsed set: the first evaluation in a process pays for
+   * wasm and set initialisation (over 100 ms on a cold 2-core machine), and the first run of a
+   * set's evaluation paths is slower than later ones (V8 may compile wasm functions lazily);
+   * either would otherwise trip the decision timeout of the first real request. A partition is
+   * warmed with the request that first needs it, so that request's paths run once before the
+   * measured call.
    */
-  #warmUp(setId: string): void {
+  #warmUp(setId: string, request?: AuthorizationRequest): void {
     try {
+      const cedarRequest =
+        request === undefined
+          ? {
+              principal: { type: `${NAMESPACE}::Operator`, id: 'warm-up' },
+              action: { type: `${NAMESPACE}::Action`, id: 'ReadPolicies' },
+              resource: { type: `${NAMESPACE}::Platform`, id: 'proof-messenger' },
+              context: {},
+              entities: [],
+            }
+          : toCedarRequest(request);
       this.#engine.statefulIsAuthorized({
-        principal: { type: `${NAMESPACE}::Operator`, id: 'warm-up' },
-        action: { type: `${NAMESPACE}::Action`, id: 'ReadPolicies' },
-        resource: { type: `${NAMESPACE}::Platform`, id: 'proof-messenger' },
-        context: {},
+        ...cedarRequest,
         preparsedPolicySetId: setId,
         preparsedSchemaName: this.#schemaId,
         validateRequest: true,
-        entities: [],
       });
     } catch {
       // A broken engine shows itself on the real decisions, which then fail closed.
@@ -225,7 +284,52 @@ export class CedarAuthorizer implements Authorizer {
 
   /** Counters since construction. */
   stats(): AuthorizerStats {
-    return { ...this.#counters, policyVersion: this.policyVersion, cacheEntries: this.#cache.size };
+    return {
+      ...this.#counters,
+      policyVersion: this.policyVersion,
+      cacheEntries: this.#cache.size,
+      partitions: this.#active?.partitions.size ?? 0,
+    };
+  }
+
+  /**
+   * The pre-parsed set to decide `request` with: its partition's, parsed on first use. Falls
+   * back to the whole version (always correct) if Cedar cannot parse the partition.
+   */
+  #setIdFor(active: Active, request: AuthorizationRequest): string {
+    const index = active.index;
+    if (index === undefined) return active.setId;
+    const partition = index.partition({
+      action: request.action,
+      principalType: `${NAMESPACE}::${request.principal.type}`,
+      principalId: request.principal.id,
+      resourceType: `${NAMESPACE}::${request.resource.type}`,
+      resourceId: request.resource.id,
+    });
+    const known = active.partitions.get(partition.key);
+    if (known !== undefined) return known;
+    let setId = active.setId;
+    if (partition.ids.length < index.size) {
+      // Content-addressed like the whole set: partitions with the same policies share a slot.
+      const candidate = `${active.setId}/${sha256Hex(partition.ids.join('\n'))}`;
+      const policies: Record<string, string> = {};
+      for (const id of partition.ids) policies[id] = active.policies[id] ?? '';
+      try {
+        const answer = this.#engine.preparsePolicySet(candidate, { staticPolicies: policies });
+        if (answer.type === 'success') {
+          setId = candidate;
+          this.#warmUp(setId, request);
+        } else
+          this.#log.warn(
+            { errors: answer.errors.map((e) => e.message) },
+            'partition does not parse; using the whole policy set',
+          );
+      } catch (err) {
+        this.#log.warn({ err }, 'partition does not parse; using the whole policy set');
+      }
+    }
+    active.partitions.set(partition.key, setId);
+    return setId;
   }
 
   async authorize(request: AuthorizationRequest): Promise<Decision> {
@@ -264,13 +368,14 @@ export class CedarAuthorizer implements Authorizer {
       this.#counters.cacheHits += 1;
       return hit.allowed ? this.#allowed(hit) : this.#deny(request, hit);
     }
+    const setId = this.#setIdFor(active, request);
     const started = this.#clock();
     let answer: ReturnType<CedarEngine['statefulIsAuthorized']>;
     try {
       const cedarRequest = toCedarRequest(request);
       answer = this.#engine.statefulIsAuthorized({
         ...cedarRequest,
-        preparsedPolicySetId: active.setId,
+        preparsedPolicySetId: setId,
         preparsedSchemaName: this.#schemaId,
         validateRequest: true,
       });
@@ -292,7 +397,8 @@ export class CedarAuthorizer implements Authorizer {
       return this.#failed(
         request,
         version,
-        diagnostics.errors.map((e) => `policy "${e.policyId}": ${e.error.message}`),
+        // Sorted: Cedar's order depends on the set it was given, the decision must not.
+        diagnostics.errors.map((e) => `policy "${e.policyId}": ${e.error.message}`).sort(),
       );
     }
     if (elapsedMs > this.#timeoutMs) {

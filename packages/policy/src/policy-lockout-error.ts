@@ -1,15 +1,16 @@
 /**
  * Refusal of a policy change that would leave no operator able to manage policies (the one way
  * to undo a bad policy through the API). A policy-domain error kept in this package because its
- * only thrower is PolicyAdministration; it is a ProofMessengerError, so the status mapper turns it
- * into FAILED_PRECONDITION like any other.
+ * only thrower is PolicyAdministration. It is a FailedPreconditionError (code and reason
+ * FAILED_PRECONDITION): the policy engine did not deny the caller anything; the state the change
+ * would leave behind is what is refused, and the message says what to keep.
  */
-import { Code, ProofMessengerError, Reason } from '@proof-messenger/errors';
+import { FailedPreconditionError } from '@proof-messenger/errors';
 
 /** The policy set would lock operators out of ManagePolicies. */
-export class PolicyLockoutError extends ProofMessengerError {
+export class PolicyLockoutError extends FailedPreconditionError {
   override name = 'PolicyLockoutError';
   constructor(message: string) {
-    super(Code.FAILED_PRECONDITION, Reason.POLICY_DENIED, message, { field: 'text' });
+    super(message, { field: 'text' });
   }
 }

@@ -4,7 +4,13 @@
  * a lockout refused, and every change and refusal audited.
  */
 import { AUDIT_ACTIONS } from '@proof-messenger/audit-log';
-import { InvalidArgumentError, NotFoundError, TooLargeError } from '@proof-messenger/errors';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  Reason,
+  TooLargeError,
+} from '@proof-messenger/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   loadDefaultPolicy,
@@ -187,7 +193,13 @@ describe('PolicyAdministration', () => {
     const text = `${loadDefaultPolicy()}\n@id("freeze")\nforbid (principal, action == ProofMessenger::Action::"ManagePolicies", resource);\n`;
     const error = await rejection(admin.publish(text, { author: 'operator:alice' }));
     expect(error).toBeInstanceOf(PolicyLockoutError);
-    expect(error).toMatchObject({ code: 9 });
+    expect(error).toBeInstanceOf(FailedPreconditionError);
+    expect(error).toMatchObject({
+      name: 'PolicyLockoutError',
+      code: 9,
+      reason: Reason.FAILED_PRECONDITION,
+      field: 'text',
+    });
     expect(error.message).toBe(
       'this policy set would lock operators out: Operator::"alice" would no longer be permitted ManagePolicies on Platform::"proof-messenger", so no one could change the policy again; keep a permit such as "platform-operator" of the default policy',
     );

@@ -5,7 +5,7 @@
  * errors, decision reasons and audit entries all name the policy the author wrote. Source
  * offsets are translated back to line:column of the whole text.
  */
-import type { DetailedError } from '@cedar-policy/cedar-wasm/nodejs';
+import type { DetailedError, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { CedarEngine } from '../cedar-engine.ts';
 
 /** A policy text split into Cedar's named static policies. */
@@ -14,6 +14,8 @@ export interface NamedPolicies {
   readonly policies: Record<string, string>;
   /** Policy id → offset of its text in the whole text (for error locations). */
   readonly offsets: Record<string, number>;
+  /** Policy id → Cedar's JSON form of it (absent when Cedar could not convert it). */
+  readonly json: Record<string, PolicyJson>;
 }
 
 /** The result of splitting: the named policies, or what is wrong with the text. */
@@ -71,12 +73,20 @@ export function splitPolicies(engine: CedarEngine, text: string): SplitResult {
   }
   const policies: Record<string, string> = {};
   const offsets: Record<string, number> = {};
+  const jsonForms: Record<string, PolicyJson> = {};
   const errors: string[] = [];
-  let cursor = 0;
-  parts.policies.forEach((policy, index) => {
-    const found = text.indexOf(policy, cursor);
-    const offset = found === -1 ? 0 : found;
-    if (found !== -1) cursor = found + policy.length;
+  // Cedar lists the parts in the order of its internal names (policy0, policy1, policy10, …),
+  // not in the order of the text: locate each (the first occurrence an identical earlier part
+  // has not taken) and put them back in text order.
+  const taken = new Set<number>();
+  const located = parts.policies.map((policy) => {
+    let found = text.indexOf(policy);
+    while (found !== -1 && taken.has(found)) found = text.indexOf(policy, found + 1);
+    if (found !== -1) taken.add(found);
+    return { policy, offset: found === -1 ? 0 : found };
+  });
+  located.sort((a, b) => a.offset - b.offset);
+  located.forEach(({ policy, offset }, index) => {
     const json = engine.policyToJson(policy);
     const annotated = json.type === 'success' ? json.json.annotations?.id : undefined;
     const id = annotated ?? `policy${index}`;
@@ -87,8 +97,11 @@ export function splitPolicies(engine: CedarEngine, text: string): SplitResult {
     }
     policies[id] = policy;
     offsets[id] = offset;
+    if (json.type === 'success') jsonForms[id] = json.json;
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, named: { policies, offsets } };
+  return errors.length > 0
+    ? { ok: false, errors }
+    : { ok: true, named: { policies, offsets, json: jsonForms } };
 }
 
 /** Validates named policies against `schema`; Cedar's messages with policy ids and locations. */
