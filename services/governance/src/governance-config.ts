@@ -11,7 +11,7 @@
  * | PM_AUDIT_CHECKPOINT_INTERVAL_MS | 10000 | how often a checkpoint is signed (when the log grew) |
  * | PM_AUDIT_FLUSH_INTERVAL_MS | 20 | how long audit events wait to be written as one batch |
  * | PM_POLICY_POLL_INTERVAL_MS | 1000 | bound on how long an instance decides with a replaced policy (without Redis) |
- * | PM_POLICY_DECISION_TIMEOUT_MS | 50 | a slower decision denies |
+ * | PM_POLICY_DECISION_TIMEOUT_MS | 250 | a slower decision denies |
  * | PM_POLICY_CACHE_SIZE | 10000 | cached decisions per instance (0 disables the cache) |
  * | PM_POLICY_FAIL_OPEN | false | `true`: an engine failure allows instead of denying (audited) |
  * | PM_RATE_LIMITS, PM_RATE_LIMITS_ON_UNAVAILABLE | see docs/rate-limits.md | per agent and action |
@@ -75,7 +75,7 @@ export function loadGovernanceConfig(env: Env, dataDir: string): GovernanceConfi
     ),
     auditFlushIntervalMs: envInteger(env, 'PM_AUDIT_FLUSH_INTERVAL_MS', 20, 1, 10_000),
     policyPollIntervalMs: envInteger(env, 'PM_POLICY_POLL_INTERVAL_MS', 1000, 50, 600_000),
-    decisionTimeoutMs: envInteger(env, 'PM_POLICY_DECISION_TIMEOUT_MS', 50, 1, 10_000),
+    decisionTimeoutMs: envInteger(env, 'PM_POLICY_DECISION_TIMEOUT_MS', 250, 1, 10_000),
     decisionCacheSize: envInteger(env, 'PM_POLICY_CACHE_SIZE', 10_000, 0, 10_000_000),
     failOpen: flag(env, 'PM_POLICY_FAIL_OPEN'),
     rateLimits: rateLimitConfigFromEnv(env),
