@@ -1,7 +1,9 @@
 /**
  * The channel service as a service module (see `ServiceModule` in @proof-messenger/rpc): its
  * stores, the queue subscribers' copies go to, the key directory, the caller authenticator and
- * the fanout worker as its background work.
+ * the fanout worker as its background work. Every decision goes to the policy engine, limits to
+ * the rate limiter and events to the audit log of the Governance the platform shares (or that
+ * this service opens for itself when it runs alone).
  *
  * Distributed (NATS_URL + DATABASE_URL): PostgreSQL for channels and publications, the NATS
  * JetStream queue the envelope processor serves receivers from. Embedded: only inside the
@@ -11,6 +13,7 @@
 import { join } from 'node:path';
 import { type CryptoProvider, defaultProvider } from '@proof-messenger/crypto';
 import { InvalidArgumentError } from '@proof-messenger/errors';
+import { type Governance, openGovernance } from '@proof-messenger/governance';
 import { type KeySource, peerAuthentication } from '@proof-messenger/key-directory';
 import { ChannelService } from '@proof-messenger/proto';
 import { DEFAULT_QUEUE_SETTINGS, type MessageQueue } from '@proof-messenger/queue';
@@ -21,11 +24,12 @@ import {
   openSqliteDatabase,
   type SqlDatabase,
 } from '@proof-messenger/storage';
+import { ChannelAudit } from './channel-audit.ts';
 import { channelImplementation } from './channel-service.ts';
 import type { ChannelConfig } from './config.ts';
 import type { ChannelContext } from './context.ts';
-import { DefaultChannelPolicy } from './default-channel-policy.ts';
 import { Fanout } from './fanout.ts';
+import { PolicyChannelPolicy } from './policy-channel-policy.ts';
 import type { ChannelPolicy } from './ports/channel-policy.ts';
 import { channelMigrations } from './stores/channel-migrations.ts';
 import { SqlChannelStore } from './stores/sql-channel-store.ts';
@@ -40,6 +44,8 @@ export interface ChannelOverrides {
   readonly policy?: ChannelPolicy;
   /** The queue to fan out into (the platform's, or a test's; closed by its owner, not here). */
   readonly queue?: MessageQueue;
+  /** The platform's shared policy engine, rate limiter and audit log (closed by its owner). */
+  readonly governance?: Governance;
 }
 
 export interface ChannelModule extends ServiceModule {
@@ -98,6 +104,15 @@ export async function createChannelModule(
   const now = overrides.now ?? Date.now;
   const provider = overrides.provider ?? defaultProvider();
   const storage = await openStorage(config, overrides);
+  const owned = overrides.governance === undefined;
+  let governance: Governance;
+  try {
+    governance =
+      overrides.governance ?? (await openGovernance(config.governance, { log, now, provider }));
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   const peers = peerAuthentication(config, provider, now, overrides.keySource);
   const { directory, authenticator } = peers;
   let fanout: Fanout | undefined;
@@ -107,7 +122,9 @@ export async function createChannelModule(
     channels: new SqlChannelStore(storage.db),
     publications: new SqlPublicationStore(storage.db),
     queue: storage.queue,
-    policy: overrides.policy ?? new DefaultChannelPolicy(),
+    policy: overrides.policy ?? new PolicyChannelPolicy(governance.authorizer),
+    governance,
+    audit: new ChannelAudit(governance.audit),
     directory,
     authenticator,
     log,
@@ -124,6 +141,7 @@ export async function createChannelModule(
     services: [{ service: ChannelService, implementation: channelImplementation(context) }],
     maxReceiveMessageBytes: config.maxMessageBytes + 64 * 1024,
     async start() {
+      if (owned) await governance.start();
       worker.start();
       // Publications are the replay guard too: keep them a replay window past their expiry.
       pruner = setInterval(() => {
@@ -138,6 +156,7 @@ export async function createChannelModule(
       await worker.stop();
       peers.close();
       await storage.close();
+      if (owned) await governance.close();
     },
   };
 }

@@ -4,9 +4,11 @@
  */
 import type { Caller, CallerAuthenticator } from '@proof-messenger/auth';
 import type { CryptoProvider } from '@proof-messenger/crypto';
+import type { Governance } from '@proof-messenger/governance';
 import type { KeyDirectory } from '@proof-messenger/key-directory';
 import type { MessageQueue } from '@proof-messenger/queue';
 import type { HandlerContext, Logger } from '@proof-messenger/rpc';
+import type { ChannelAudit } from './channel-audit.ts';
 import type { ChannelConfig } from './config.ts';
 import type { ChannelPolicy } from './ports/channel-policy.ts';
 import type { ChannelStore } from './ports/channel-store.ts';
@@ -19,6 +21,10 @@ export interface ChannelContext {
   readonly publications: PublicationStore;
   readonly queue: MessageQueue;
   readonly policy: ChannelPolicy;
+  /** The policy engine, rate limiter and audit log (shared by the platform, or this service's). */
+  readonly governance: Governance;
+  /** The channel service's audit entries, written through `governance.audit`. */
+  readonly audit: ChannelAudit;
   readonly directory: KeyDirectory;
   readonly authenticator: CallerAuthenticator;
   readonly log: Logger;

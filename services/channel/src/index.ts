@@ -5,6 +5,6 @@ export { createChannelServer } from './channel-server.ts';
 export type { ChannelConfig } from './config.ts';
 export { loadConfig } from './config.ts';
 export type { ChannelContext } from './context.ts';
-export { DefaultChannelPolicy } from './default-channel-policy.ts';
-export type { ChannelAction, ChannelPolicy } from './ports/channel-policy.ts';
+export { PolicyChannelPolicy } from './policy-channel-policy.ts';
+export type { ChannelAction, ChannelManagement, ChannelPolicy } from './ports/channel-policy.ts';
 export type { ChannelRecord, ChannelStore, MemberRecord } from './ports/channel-store.ts';

@@ -27,6 +27,7 @@ import {
   type EnvelopeProcessorServer,
   loadConfig as loadEpConfig,
 } from '@proof-messenger/envelope-processor';
+import type { Governance } from '@proof-messenger/governance';
 import type { MessageQueue } from '@proof-messenger/queue';
 import { deleteStreams, natsUrl } from '@proof-messenger/queue/testing';
 import { silentLogger } from '@proof-messenger/rpc';
@@ -51,6 +52,8 @@ export interface ChannelAgent {
 export interface ChannelHarness {
   readonly mode: Mode;
   readonly queue: MessageQueue;
+  /** The channel service's policy engine, rate limiter and audit log. */
+  readonly governance: Governance;
   /** `host:port` of the channel service. */
   readonly channelAddress: string;
   /** A registered agent with prekeys (`prekeys: false` skips them, for many quick members). */
@@ -67,21 +70,27 @@ const TIMING = {
   PM_REDELIVERY_BACKOFF_MS: '100',
 };
 
-export async function startChannelHarness(mode: Mode): Promise<ChannelHarness> {
+/** `env` adds settings for every service (e.g. PM_RATE_LIMITS). */
+export async function startChannelHarness(
+  mode: Mode,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ChannelHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pm-channel-'));
   const agents: ChannelAgent[] = [];
   let addresses: { keyManagement: string; envelopeProcessor: string; channel: string };
   let queue: MessageQueue;
+  let governance: Governance;
   let stop: () => Promise<void>;
 
   if (mode === 'embedded') {
     const platform: Platform = await createPlatform(
-      loadPlatformConfig({ PM_DATA_DIR: dataDir, PM_GRPC_PORT: '0', ...TIMING }),
+      loadPlatformConfig({ PM_DATA_DIR: dataDir, PM_GRPC_PORT: '0', ...TIMING, ...env }),
       { provider: nativeProvider, log: silentLogger },
     );
     const address = `127.0.0.1:${await platform.start()}`;
     addresses = { keyManagement: address, envelopeProcessor: address, channel: address };
     queue = platform.envelopeProcessor.context.queue;
+    governance = platform.channel.context.governance;
     stop = () => platform.destroy();
   } else {
     const unique = randomUUID().replaceAll('-', '').slice(0, 12);
@@ -96,6 +105,7 @@ export async function startChannelHarness(mode: Mode): Promise<ChannelHarness> {
       PM_GRPC_PORT: '0',
       PM_DATA_DIR: dataDir,
       ...TIMING,
+      ...env,
     };
     const kms: Harness = await startHarness('distributed', { PM_OPEN_REGISTRATION: 'loopback' });
     const ep: EnvelopeProcessorServer = await createEnvelopeProcessorServer(
@@ -116,6 +126,7 @@ export async function startChannelHarness(mode: Mode): Promise<ChannelHarness> {
       channel: `127.0.0.1:${await channel.start()}`,
     };
     queue = ep.context.queue;
+    governance = channel.module.context.governance;
     stop = async () => {
       await channel.destroy();
       await ep.destroy();
@@ -130,6 +141,7 @@ export async function startChannelHarness(mode: Mode): Promise<ChannelHarness> {
   return {
     mode,
     queue,
+    governance,
     channelAddress: addresses.channel,
     async agent(name, options = {}) {
       const provider = options.provider ?? nativeProvider;

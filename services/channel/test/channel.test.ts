@@ -124,13 +124,13 @@ describe.each(modes)('channels (%s)', (mode) => {
     expect(await failure(stranger.channels.subscribe(channelId))).toEqual({
       code: Code.PERMISSION_DENIED,
       reason: Reason.POLICY_DENIED,
-      message: `${stranger.id} may not subscribe on private channel ${channelId}`,
+      message: `agent ${stranger.id} may not subscribe on private channel ${channelId}: no policy permits it (policy version 1)`,
     });
     await listed.channels.subscribe(channelId);
     expect(await failure(listed.channels.publish(channelId, 'may I?'))).toEqual({
       code: Code.PERMISSION_DENIED,
       reason: Reason.POLICY_DENIED,
-      message: `${listed.id} may not publish on private channel ${channelId}`,
+      message: `agent ${listed.id} may not publish on private channel ${channelId}: no policy permits it (policy version 1)`,
     });
     await owner.channels.publish(channelId, 'from the owner');
     expect(texts(await received(listed, 1))).toEqual(['from the owner']);
@@ -149,16 +149,16 @@ describe.each(modes)('channels (%s)', (mode) => {
     await listed.channels.subscribe(channelId);
     await owner.channels.subscribe(channelId);
     expect((await failure(stranger.channels.subscribe(channelId))).message).toBe(
-      `${stranger.id} may not subscribe on allowlist channel ${channelId}`,
+      `agent ${stranger.id} may not subscribe on allowlist channel ${channelId}: no policy permits it (policy version 1)`,
     );
     expect((await failure(stranger.channels.publish(channelId, 'x'))).message).toBe(
-      `${stranger.id} may not publish on allowlist channel ${channelId}`,
+      `agent ${stranger.id} may not publish on allowlist channel ${channelId}: no policy permits it (policy version 1)`,
     );
     await listed.channels.publish(channelId, 'listed speaks');
     expect(texts(await received(owner, 1))).toEqual(['listed speaks']);
   });
 
-  it('authz-required: without a policy engine only the owner may act (fail closed)', async () => {
+  it('authz-required: under the default policy only the owner may act', async () => {
     const [owner, other] = (await Promise.all(['owner', 'other'].map((n) => h.agent(n)))) as [
       ChannelAgent,
       ChannelAgent,
@@ -172,7 +172,7 @@ describe.each(modes)('channels (%s)', (mode) => {
     expect(await failure(other.channels.subscribe(channelId))).toEqual({
       code: Code.PERMISSION_DENIED,
       reason: Reason.POLICY_DENIED,
-      message: `${other.id} may not subscribe on authz-required channel ${channelId}`,
+      message: `agent ${other.id} may not subscribe on authz_required channel ${channelId}: no policy permits it (policy version 1)`,
     });
     await owner.channels.subscribe(channelId);
     await owner.channels.publish(channelId, 'owner only');
@@ -190,15 +190,17 @@ describe.each(modes)('channels (%s)', (mode) => {
     const denied = (action: string) => ({
       code: Code.PERMISSION_DENIED,
       reason: Reason.POLICY_DENIED,
-      message: `only the owner (${owner.id}) or an operator may ${action} channel ${channelId}`,
+      message: `agent ${member.id} may not ${action} channel ${channelId}: no policy permits it (policy version 1)`,
     });
     expect(
       await failure(member.channels.update({ channelId, policy: ChannelPolicy.PRIVATE })),
     ).toEqual(denied('update'));
     expect(await failure(member.channels.delete(channelId))).toEqual(denied('delete'));
-    expect(await failure(member.channels.listSubscribers(channelId))).toEqual(
-      denied('list the subscribers of'),
-    );
+    expect(await failure(member.channels.listSubscribers(channelId))).toEqual({
+      code: Code.PERMISSION_DENIED,
+      reason: Reason.POLICY_DENIED,
+      message: `only the owner (${owner.id}) or an operator may list the subscribers of channel ${channelId}`,
+    });
     expect(await owner.channels.listSubscribers(channelId)).toEqual([member.id]);
     expect((await member.channels.get(channelId)).allowlist).toEqual([]);
     const updated = await owner.channels.update({

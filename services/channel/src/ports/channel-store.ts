@@ -43,13 +43,14 @@ export interface ChannelStore {
   get(channelId: string): Promise<ChannelRecord | undefined>;
   /**
    * Replaces the settings (not owner, epoch, creation time) and removes the members `mayStay`
-   * rejects, increasing the epoch when anyone was removed.
+   * rejects (asked for every member at once, inside the update's transaction so nobody joins
+   * unchecked in between), increasing the epoch when anyone was removed.
    * @throws NotFoundError when the channel does not exist
    */
   update(
     channelId: string,
     settings: Omit<ChannelRecord, 'channelId' | 'ownerId' | 'epoch' | 'createdAtMs'>,
-    mayStay: (agentId: string) => boolean,
+    mayStay: (agentId: string) => Promise<boolean>,
   ): Promise<ChannelUpdate>;
   /** Deletes the channel and its members; returns the members it had. */
   delete(channelId: string): Promise<readonly string[]>;

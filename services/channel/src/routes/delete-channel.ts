@@ -1,5 +1,5 @@
 /**
- * DeleteChannel: the owner or an operator deletes a channel. Its subscriptions end, and every
+ * DeleteChannel: who the policy permits (the default: the owner or an operator) deletes a channel. Its subscriptions end, and every
  * subscriber gets a NOTICE_KIND_CHANNEL_DELETED notice in its queue. Notices are stored before the
  * channel is deleted, so a delete that fails half way is retried with the members still known; a
  * notice is stored once per member however often that happens (its id is derived from channel,
@@ -11,7 +11,7 @@ import { type DeleteChannelRequest, NoticeKind, NoticeSchema } from '@proof-mess
 import { derivedMessageId } from '@proof-messenger/protocol';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { type ChannelContext, callerOf } from '../context.ts';
-import { channelOf, requireOwner } from '../records.ts';
+import { channelOf } from '../records.ts';
 
 const PLATFORM_SENDER = 'platform';
 const NOTICE_TTL_MS = 7 * 86_400_000;
@@ -20,7 +20,8 @@ export function deleteChannel(ctx: ChannelContext) {
   return async (request: DeleteChannelRequest, call: HandlerContext) => {
     const caller = await callerOf(ctx, call);
     const channel = await channelOf(ctx, 'channel_id', request.channelId);
-    requireOwner(caller, channel, 'delete');
+    await ctx.governance.rateLimiter.take(callerName(caller), 'manage_channel');
+    await ctx.policy.authorizeManagement('delete', caller, channel);
     const members: string[] = [];
     for (let page = await ctx.channels.members(channel.channelId, '', 1000); page.length > 0; ) {
       members.push(...page.map((member) => member.agentId));
@@ -61,6 +62,7 @@ export function deleteChannel(ctx: ChannelContext) {
       );
     }
     await ctx.channels.delete(channel.channelId);
+    ctx.audit.deleted(caller, channel.channelId, members.length);
     ctx.log.info(
       { channelId: channel.channelId, by: callerName(caller), members: members.length },
       'channel deleted',

@@ -62,6 +62,8 @@ export function publish(ctx: ChannelContext) {
         { field: 'envelope.header.channel_id' },
       );
     }
+    // Before any key lookup or signature work: a flood costs a bucket check each.
+    await ctx.governance.rateLimiter.take(caller.agentId, 'publish');
     const now = ctx.now();
     const createdAt = Number(header.createdAtMs);
     if (Math.abs(createdAt - now) > ctx.config.replayWindowMs) {
@@ -89,7 +91,11 @@ export function publish(ctx: ChannelContext) {
     const keyIds = recipientsOf(header);
     const publisherKey = await ctx.directory.keyAt(header.senderId, header.senderKeyId, createdAt);
     const verified = await verifyEnvelope(ctx.provider, parsed, publisherKey.publicKey);
-    await ctx.policy.authorize('publish', caller, channel);
+    await ctx.policy.authorize('publish', caller, channel, {
+      sizeBytes: size,
+      priority: PRIORITY_NAMES[header.priority] ?? 'normal',
+      contentType: header.contentType,
+    });
 
     const ttlMs =
       header.ttlSeconds === 0 ? channel.retentionSeconds * 1000 : header.ttlSeconds * 1000;
@@ -114,6 +120,15 @@ export function publish(ctx: ChannelContext) {
         { field: 'envelope.header.message_id' },
       );
     }
+    if (verdict.kind !== 'retry') {
+      ctx.audit.published(
+        header.senderId,
+        channel,
+        header.messageId,
+        verified.digest,
+        subscriberCount,
+      );
+    }
     ctx.kickFanout();
     return {
       messageId: header.messageId,
@@ -122,6 +137,15 @@ export function publish(ctx: ChannelContext) {
     };
   };
 }
+
+/** Publish's `context.priority` as the schema names it (UNSPECIFIED counts as normal). */
+const PRIORITY_NAMES: Readonly<Record<number, string>> = {
+  0: 'normal',
+  1: 'low',
+  2: 'normal',
+  3: 'high',
+  4: 'critical',
+};
 
 /**
  * The member key ids a sender-key distribution is for ([] for a message every member gets).

@@ -21,6 +21,7 @@ import { channelOf } from '../records.ts';
 export function subscribe(ctx: ChannelContext) {
   return async (request: SubscribeRequest, call: HandlerContext) => {
     const caller = requireAgent(await callerOf(ctx, call), 'subscribe');
+    await ctx.governance.rateLimiter.take(caller.agentId, 'subscribe');
     const channel = await channelOf(ctx, 'channel_id', request.channelId);
     await ctx.policy.authorize('subscribe', caller, channel);
     const statement = request.memberKey;
@@ -65,8 +66,10 @@ export function subscribe(ctx: ChannelContext) {
       },
       channel.maxSubscribers,
     );
-    if (changed)
+    if (changed) {
+      ctx.audit.subscribed(caller.agentId, channel.channelId, epoch);
       ctx.log.info({ channelId: channel.channelId, agentId: caller.agentId, epoch }, 'subscribed');
+    }
     return { epoch: BigInt(epoch) };
   };
 }

@@ -9,12 +9,14 @@ import { channelOf } from '../records.ts';
 export function unsubscribe(ctx: ChannelContext) {
   return async (request: UnsubscribeRequest, call: HandlerContext) => {
     const caller = requireAgent(await callerOf(ctx, call), 'unsubscribe');
+    await ctx.governance.rateLimiter.take(caller.agentId, 'subscribe');
     const channel = await channelOf(ctx, 'channel_id', request.channelId);
     if (!(await ctx.channels.leave(channel.channelId, caller.agentId))) {
       throw new NotFoundError(`${caller.agentId} is not subscribed to ${channel.channelId}`, {
         field: 'channel_id',
       });
     }
+    ctx.audit.unsubscribed(caller.agentId, channel.channelId);
     ctx.log.info({ channelId: channel.channelId, agentId: caller.agentId }, 'unsubscribed');
     return {};
   };

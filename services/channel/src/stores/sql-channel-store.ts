@@ -120,7 +120,7 @@ export class SqlChannelStore implements ChannelStore {
   update(
     channelId: string,
     settings: Omit<ChannelRecord, 'channelId' | 'ownerId' | 'epoch' | 'createdAtMs'>,
-    mayStay: (agentId: string) => boolean,
+    mayStay: (agentId: string) => Promise<boolean>,
   ): Promise<ChannelUpdate> {
     return this.#db.transaction(async (tx) => {
       const changed = await tx.execute(
@@ -140,7 +140,9 @@ export class SqlChannelStore implements ChannelStore {
         'SELECT agent_id FROM channel_members WHERE channel_id = $1',
         [channelId],
       );
-      const removed = members.map((m) => m.agent_id).filter((agentId) => !mayStay(agentId));
+      const ids = members.map((m) => m.agent_id);
+      const stays = await Promise.all(ids.map((agentId) => mayStay(agentId)));
+      const removed = ids.filter((_, i) => !stays[i]);
       for (const agentId of removed) {
         await tx.execute('DELETE FROM channel_members WHERE channel_id = $1 AND agent_id = $2', [
           channelId,
