@@ -7,7 +7,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { verifyAuditLog, verifyConsistency, verifyInclusion } from '@proof-messenger/audit-log';
 import { AgentClient, AgentKeys, ChannelClient, MemoryKeyStore } from '@proof-messenger/client-sdk';
 import { nativeProvider } from '@proof-messenger/crypto';
@@ -15,6 +14,7 @@ import { Code, Reason } from '@proof-messenger/errors';
 import { createPlatform, loadPlatformConfig, type Platform } from '@proof-messenger/platform';
 import { AuditService, PolicyService } from '@proof-messenger/proto';
 import { PromiseClient, silentLogger } from '@proof-messenger/rpc';
+import { methodPaths, RawUnaryClient } from '@proof-messenger/rpc/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -436,33 +436,22 @@ permit (principal is ProofMessenger::Agent, action == ProofMessenger::Action::"S
   });
 
   it('answers random bytes on every PolicyService and AuditService method without INTERNAL, UNKNOWN or a crash', async () => {
-    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
-    const pass = (bytes: Buffer) => bytes;
-    const paths = [PolicyService, AuditService].flatMap((service) =>
-      service.methods.map((m) => `/${service.typeName}/${m.name}`),
-    );
+    const raw = new RawUnaryClient(address);
+    const paths = methodPaths(PolicyService, AuditService);
     const before = (await policies.call('getPolicy', {}, operator)).version?.version;
     const seen = new Set<number>();
+    const authorizations = {
+      none: undefined,
+      agent: asAlice.metadata.authorization,
+      operator: operator.metadata.authorization,
+    };
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...paths),
         fc.uint8Array({ maxLength: 256 }),
-        fc.constantFrom('none', 'agent', 'operator'),
+        fc.constantFrom<'none' | 'agent' | 'operator'>('none', 'agent', 'operator'),
         async (path, body, who) => {
-          const metadata = new grpc.Metadata();
-          if (who === 'agent') metadata.set('authorization', asAlice.metadata.authorization);
-          if (who === 'operator') metadata.set('authorization', operator.metadata.authorization);
-          const code = await new Promise<number>((resolve) =>
-            raw.makeUnaryRequest(
-              path,
-              pass,
-              pass,
-              Buffer.from(body),
-              metadata,
-              { deadline: Date.now() + 5000 },
-              (error) => resolve(error?.code ?? 0),
-            ),
-          );
+          const code = await raw.code(path, body, authorizations[who]);
           seen.add(code);
           expect([
             Code.INTERNAL,
