@@ -43,7 +43,13 @@ export const GENESIS_PREVIOUS_HASH: Uint8Array = new Uint8Array(32);
 export interface AuditEntry {
   /** Position in the log, from 0; also the Merkle leaf index. */
   readonly sequence: number;
-  /** When the log accepted the entry, milliseconds since the Unix epoch. */
+  /**
+   * When the log accepted the entry, milliseconds since the Unix epoch, never earlier than the
+   * entry before: the sequencer raises a time that would go back (another writer's clock was
+   * ahead), so times never decrease along the log and verifyAuditLog checks it. The time given
+   * is normally the event's own; when an event's time must be kept exactly and may differ, it
+   * belongs in `details` as well.
+   */
   readonly timeMs: number;
   /** Who acted: an agent id, `operator:<name>` or `service:<name>`. */
   readonly actor: string;

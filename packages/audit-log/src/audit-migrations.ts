@@ -15,6 +15,11 @@
  * - `audit_log_checkpoints`: signed checkpoints, unique per tree size.
  * - `audit_log_actions` (audit-0002): every action name the log holds, a few dozen rows, so an
  *   action prefix expands to exact names and each name is its own ordered index scan.
+ * - `audit_log_head.last_time_ms` (audit-0003): the time of the last entry. The sequencer gives
+ *   each entry a time no earlier than it, so times never decrease along the log and a time window
+ *   is a sequence range (found through `audit_log_entries_by_time`). A log written before this
+ *   migration may hold decreasing times: the migration starts from the largest time stored, and
+ *   verifyAuditLog reports such entries ('time-order').
  */
 import type { Migration } from '@proof-messenger/storage';
 
@@ -112,5 +117,14 @@ INSERT INTO audit_log_actions (action) SELECT DISTINCT action FROM audit_log_ent
     postgres: `
 CREATE TABLE audit_log_actions (action TEXT COLLATE "C" PRIMARY KEY);
 INSERT INTO audit_log_actions (action) SELECT DISTINCT action FROM audit_log_entries;`,
+  },
+  {
+    id: 'audit-0003-monotonic-time',
+    sqlite: `
+ALTER TABLE audit_log_head ADD COLUMN last_time_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE audit_log_head SET last_time_ms = COALESCE((SELECT max(time_ms) FROM audit_log_entries), 0);`,
+    postgres: `
+ALTER TABLE audit_log_head ADD COLUMN last_time_ms BIGINT NOT NULL DEFAULT 0;
+UPDATE audit_log_head SET last_time_ms = COALESCE((SELECT max(time_ms) FROM audit_log_entries), 0);`,
   },
 ];

@@ -23,7 +23,11 @@ export interface AuditEvent {
   readonly messageIds?: readonly string[];
   /** SHA-256 of the envelopes concerned (never their plaintext). */
   readonly messageHashes?: readonly Uint8Array[];
-  /** When it happened, ms since the Unix epoch; the recorder's clock when absent. */
+  /**
+   * When it happened, ms since the Unix epoch; the recorder's clock when absent. The log stores
+   * it as the entry's time, raised to the previous entry's if that is later (entry times never
+   * decrease); put a time that must be kept exactly in `details` as well.
+   */
   readonly timeMs?: number;
 }
 

@@ -16,6 +16,8 @@ export type AuditCheck =
   | 'sequence'
   /** An entry's previousHash is not the hash of the entry before it. */
   | 'chain'
+  /** An entry's time is earlier than the time of the entry before it. */
+  | 'time-order'
   /** A checkpoint's signature does not verify under the audit key (or names another key). */
   | 'checkpoint-signature'
   /** A checkpoint covers more entries than the log holds. */

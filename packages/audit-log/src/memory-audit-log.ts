@@ -16,7 +16,10 @@ import {
   inclusionProof,
 } from './merkle-proofs.ts';
 
-/** What a caller supplies; the log fills in sequence and previousHash. */
+/**
+ * What a caller supplies; the log fills in sequence and previousHash, and raises timeMs to the
+ * previous entry's when it is earlier.
+ */
 export type AuditEntryInput = Omit<AuditEntry, 'sequence' | 'previousHash'>;
 
 /** An append-only audit log in memory. */
@@ -42,12 +45,16 @@ export class MemoryAuditLog {
   }
 
   /**
-   * Appends an entry and returns it as stored.
+   * Appends an entry and returns it as stored: its time is raised to the previous entry's when
+   * it is earlier, as the SQL store's sequencer does, so times never decrease along the log.
    * @throws InvalidArgumentError when a field is malformed (nothing is appended then)
    */
   append(input: AuditEntryInput): AuditEntry {
+    const previous = this.#entries[this.#entries.length - 1];
     const entry: AuditEntry = {
       ...input,
+      timeMs:
+        previous !== undefined && previous.timeMs > input.timeMs ? previous.timeMs : input.timeMs,
       sequence: this.#entries.length,
       previousHash: this.#lastHash,
     };

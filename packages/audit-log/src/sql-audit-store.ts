@@ -10,6 +10,9 @@
  * the lock and, at READ COMMITTED, then reads the head and nodes the first one committed. So
  * sequence, chain and tree stay one history however many processes append; the primary keys on
  * sequence and (level, index) are the backstop that makes a broken lock fail instead of fork.
+ * Under the same lock each entry's time is raised to the previous entry's when it is earlier
+ * (the head keeps the last time), so times never decrease along the log, whatever the clocks of
+ * the appending processes: a time window of a query is then a sequence range.
  *
  * Reads take no lock: entries and nodes never change once committed, and the head only grows,
  * so a proof for a size read earlier is always answerable. Node lookups issued together (as
@@ -122,11 +125,16 @@ function toCheckpoint(row: CheckpointRow): SignedCheckpoint {
   };
 }
 
-/** A stored entry built from an input: only the entry's fields, copied. */
-function entryOf(input: AuditEntryInput, sequence: number, previousHash: Uint8Array): AuditEntry {
+/** A stored entry built from an input: only the entry's fields, copied, at its time. */
+function entryOf(
+  input: AuditEntryInput,
+  sequence: number,
+  timeMs: number,
+  previousHash: Uint8Array,
+): AuditEntry {
   return {
     sequence,
-    timeMs: input.timeMs,
+    timeMs,
     actor: input.actor,
     action: input.action,
     target: input.target,
@@ -233,18 +241,32 @@ async function readHashes(
   });
 }
 
+/** The sequences [from, below) a query may match; below undefined: up to the end of the log. */
+interface SequenceRange {
+  readonly from: number;
+  readonly below: number | undefined;
+}
+
 /** The SQL conditions and parameters of a normalized query, except agent and action. */
-function conditions(query: NormalizedAuditQuery, params: SqlValue[]): string[] {
+function conditions(
+  query: NormalizedAuditQuery,
+  range: SequenceRange,
+  params: SqlValue[],
+): string[] {
   const where: string[] = [];
   const param = (value: SqlValue) => {
     params.push(value);
     return `$${params.length}`;
   };
-  if (query.beforeSequence !== undefined) where.push(`sequence < ${param(query.beforeSequence)}`);
-  if (query.sinceMs !== undefined) where.push(`time_ms >= ${param(query.sinceMs)}`);
-  if (query.untilMs !== undefined) where.push(`time_ms < ${param(query.untilMs)}`);
+  if (range.from > 0) where.push(`sequence >= ${param(range.from)}`);
+  if (range.below !== undefined) where.push(`sequence < ${param(range.below)}`);
   if (query.outcome !== undefined) where.push(`outcome = ${param(query.outcome)}`);
   return where;
+}
+
+/** The first entry at or after a time: one descent of the (time_ms, sequence) index. */
+function firstSequenceAt(timeParam: string): string {
+  return `(SELECT sequence FROM audit_log_entries WHERE time_ms >= ${timeParam} ORDER BY time_ms, sequence LIMIT 1)`;
 }
 
 /** More action names than this are filtered in one scan instead of one scan per name. */
@@ -288,8 +310,8 @@ export class SqlAuditStore implements AuditStore {
 
   async #appendIn(tx: SqlDatabase, inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
     const lock = tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
-    const [head] = await tx.query<{ size: number; last_hash: Uint8Array }>(
-      `SELECT size, last_hash FROM audit_log_head WHERE id = 1${lock}`,
+    const [head] = await tx.query<{ size: number; last_hash: Uint8Array; last_time_ms: number }>(
+      `SELECT size, last_hash, last_time_ms FROM audit_log_head WHERE id = 1${lock}`,
     );
     if (head === undefined) {
       throw new InternalError('the audit log head row is missing; run the audit migrations');
@@ -304,8 +326,11 @@ export class SqlAuditStore implements AuditStore {
     const leafHashes: Uint8Array[] = [];
     const nodes: { level: number; index: number; hash: Uint8Array }[] = [];
     let previous = head.last_hash;
+    let lastTime = head.last_time_ms;
     for (const [i, input] of inputs.entries()) {
-      const entry = entryOf(input, start + i, previous);
+      // Never earlier than the entry before: another process's clock may be ahead of ours.
+      lastTime = Math.max(input.timeMs, lastTime);
+      const entry = entryOf(input, start + i, lastTime, previous);
       const hash = auditEntryHash(this.#hasher, entry);
       entries.push(entry);
       leafHashes.push(hash);
@@ -365,10 +390,10 @@ export class SqlAuditStore implements AuditStore {
         ON CONFLICT (action) DO NOTHING`,
       actions,
     );
-    await tx.execute('UPDATE audit_log_head SET size = $1, last_hash = $2 WHERE id = 1', [
-      start + entries.length,
-      previous,
-    ]);
+    await tx.execute(
+      'UPDATE audit_log_head SET size = $1, last_hash = $2, last_time_ms = $3 WHERE id = 1',
+      [start + entries.length, previous, lastTime],
+    );
     return entries;
   }
 
@@ -460,12 +485,49 @@ export class SqlAuditStore implements AuditStore {
     return [...names];
   }
 
+  /**
+   * The sequences a query's time window and page token allow. Times never decrease along the
+   * log (see append), so [sinceMs, untilMs) is the sequences from the first entry at or after
+   * sinceMs to the first at or after untilMs: two index descents, after which every scan is a
+   * range of sequences instead of a filter on time the planner cannot bound.
+   */
+  async #sequenceRange(query: NormalizedAuditQuery): Promise<SequenceRange | undefined> {
+    const { sinceMs, untilMs } = query;
+    let from = 0;
+    let below = query.beforeSequence;
+    if (sinceMs !== undefined || untilMs !== undefined) {
+      const params: SqlValue[] = [];
+      const firstAt = (timeMs: number | undefined) => {
+        if (timeMs === undefined) return 'NULL';
+        params.push(timeMs);
+        return firstSequenceAt(`$${params.length}`);
+      };
+      const [row] = await this.#db.query<{ since_seq: number | null; until_seq: number | null }>(
+        `SELECT ${firstAt(sinceMs)} AS since_seq, ${firstAt(untilMs)} AS until_seq`,
+        params,
+      );
+      const sinceSeq = row?.since_seq ?? null;
+      const untilSeq = row?.until_seq ?? null;
+      if (sinceMs !== undefined) {
+        if (sinceSeq === null) return undefined; // no entry at or after sinceMs
+        from = sinceSeq;
+      }
+      if (untilSeq !== null) below = Math.min(below ?? untilSeq, untilSeq);
+    }
+    return below !== undefined && below <= from ? undefined : { from, below };
+  }
+
   async query(query: AuditQuery): Promise<AuditPage> {
     const normalized = normalizeAuditQuery(query);
-    const actions = await this.#actionNames(normalized);
-    if (actions !== undefined && actions.length === 0) return { entries: [], nextPageToken: '' };
+    const [actions, range] = await Promise.all([
+      this.#actionNames(normalized),
+      this.#sequenceRange(normalized),
+    ]);
+    if ((actions !== undefined && actions.length === 0) || range === undefined) {
+      return { entries: [], nextPageToken: '' };
+    }
     const params: SqlValue[] = [];
-    const where = conditions(normalized, params);
+    const where = conditions(normalized, range, params);
     const param = (value: SqlValue) => {
       params.push(value);
       return `$${params.length}`;

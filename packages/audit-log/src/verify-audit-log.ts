@@ -89,9 +89,9 @@ function entryHash(hasher: MerkleHasher, entry: AuditEntry, entryIndex: number):
 }
 
 /**
- * Verifies a whole log from entry 0: sequence numbers, the hash chain, every checkpoint's
- * signature and root, the order of the checkpoints and the consistency of each with the one
- * before; by default also that the last checkpoint covers every entry.
+ * Verifies a whole log from entry 0: sequence numbers, the hash chain, that entry times never go
+ * back, every checkpoint's signature and root, the order of the checkpoints and the consistency
+ * of each with the one before; by default also that the last checkpoint covers every entry.
  * @throws AuditVerificationError naming the first check that fails
  */
 export async function verifyAuditLog(
@@ -118,6 +118,13 @@ export async function verifyAuditLog(
           ? 'entry 0: previous hash is not the genesis value (32 zero bytes)'
           : `entry ${i}: previous hash does not match the hash of entry ${i - 1}`,
         { check: 'chain', entryIndex: i },
+      );
+    }
+    const before = entries[i - 1];
+    if (before !== undefined && entry.timeMs < before.timeMs) {
+      fail(
+        `entry ${i}: time ${entry.timeMs} is earlier than the time ${before.timeMs} of entry ${i - 1}; the log never lets times go back`,
+        { check: 'time-order', entryIndex: i },
       );
     }
     tree.append(hash);

@@ -142,4 +142,11 @@ describe.each(providers)('MemoryAuditLog chain ($name provider)', (provider) => 
     expect(log.tree.size()).toBe(1);
     expect(log.append(entryInput(1)).sequence).toBe(1);
   });
+
+  it('raises a time earlier than the previous entry to it, and keeps later ones', () => {
+    const log = new MemoryAuditLog(hasher);
+    const times = [500, 300, 500, 700, 0].map((timeMs) => log.append({ ...entryInput(0), timeMs }));
+    expect(times.map((entry) => entry.timeMs)).toEqual([500, 500, 500, 700, 700]);
+    expect(log.entries.map((entry) => entry.timeMs)).toEqual([500, 500, 500, 700, 700]);
+  });
 });

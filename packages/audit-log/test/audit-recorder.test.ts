@@ -110,15 +110,20 @@ describe('AuditRecorder', () => {
   });
 
   it('writes a partial batch after flushIntervalMs without being asked', async () => {
-    const recorder = new AuditRecorder({ trail, flushIntervalMs: 20, now: () => 42 });
+    const clock = 1_750_000_000_500;
+    const recorder = new AuditRecorder({ trail, flushIntervalMs: 20, now: () => clock });
     recorder.record(event(0));
     recorder.record(event(1, { timeMs: undefined, reason: 'policy forbids', details: { k: 'v' } }));
     recorder.record(event(2));
     expect(recorder.stats().pending).toBe(3);
     for (let i = 0; i < 50 && recorder.stats().stored < 3; i++) await sleep(10);
     expect(batches).toEqual([3]);
-    const [, second] = await store.entries(0, 3);
-    expect(second).toMatchObject({ timeMs: 42, reason: 'policy forbids', details: { k: 'v' } });
+    const [first, second, third] = await store.entries(0, 3);
+    expect(first?.timeMs).toBe(1_750_000_000_000);
+    // No time of its own: the recorder's clock.
+    expect(second).toMatchObject({ timeMs: clock, reason: 'policy forbids', details: { k: 'v' } });
+    // Its own time is earlier than the entry before it: the log raises it.
+    expect(third?.timeMs).toBe(clock);
   });
 
   it('flush resolves only when everything recorded before it is stored', async () => {

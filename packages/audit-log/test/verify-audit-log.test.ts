@@ -137,25 +137,45 @@ describe(`verifyAuditLog on a 1,000-entry log (${provider.name} provider)`, () =
     });
   });
 
+  it.each([0, 500, 998])(
+    'detects swapping entries %i and %i + 1 when re-chained by the time going back',
+    async (i) => {
+      expect(facts(await failure(verify(rechain(provider, swapped(i)))))).toEqual({
+        check: 'time-order',
+        entryIndex: i + 1,
+        checkpointIndex: undefined,
+        message: `entry ${i + 1}: time ${1_750_000_000_000 + i} is earlier than the time ${1_750_000_000_001 + i} of entry ${i}; the log never lets times go back`,
+      });
+    },
+  );
+
+  /** Swapped, but each position keeps its time: what a forger who knows the time rule does. */
+  const swappedKeepingTimes = (i: number) =>
+    swapped(i).map((e, j) => ({ ...e, timeMs: (entries[j] as AuditEntry).timeMs }));
+
   it.each([
     [0, 0, 0],
     [500, 5, 500],
     [998, 9, 900],
   ])(
-    'detects swapping entries %i and %i + 1 even when renumbered and re-chained',
+    'detects swapping entries %i and %i + 1 even when times are kept, renumbered and re-chained',
     async (i, cp, from) => {
-      expect(facts(await failure(verify(rechain(provider, swapped(i)))))).toMatchObject({
-        check: 'checkpoint-root',
-        entryIndex: from,
-        checkpointIndex: cp,
-      });
+      expect(facts(await failure(verify(rechain(provider, swappedKeepingTimes(i)))))).toMatchObject(
+        {
+          check: 'checkpoint-root',
+          entryIndex: from,
+          checkpointIndex: cp,
+        },
+      );
     },
   );
 
+  /** An extra entry at position i, with the time of its neighbour so times stay in order. */
   const inserted = (i: number): AuditEntry[] => {
     const before = entries[i - 1];
     const extra: AuditEntry = {
       ...entryInput(5000),
+      timeMs: (before ?? (entries[0] as AuditEntry)).timeMs,
       sequence: i,
       previousHash:
         before === undefined
@@ -188,6 +208,57 @@ describe(`verifyAuditLog on a 1,000-entry log (${provider.name} provider)`, () =
       });
     },
   );
+
+  it('detects an entry whose time goes back, even where the chain cannot (the last entry)', async () => {
+    const list = entries.map((e, j) => (j === 999 ? { ...e, timeMs: e.timeMs - 2 } : e));
+    expect(facts(await failure(verify(list)))).toEqual({
+      check: 'time-order',
+      entryIndex: 999,
+      checkpointIndex: undefined,
+      message:
+        'entry 999: time 1750000000997 is earlier than the time 1750000000998 of entry 998; the log never lets times go back',
+    });
+    // A time that stays in order is only caught by the checkpoint over it.
+    const later = entries.map((e, j) => (j === 999 ? { ...e, timeMs: e.timeMs + 1 } : e));
+    expect(facts(await failure(verify(later)))).toMatchObject({
+      check: 'checkpoint-root',
+      checkpointIndex: 9,
+    });
+  });
+
+  it('detects a time going back in the re-chained, uncheckpointed tail', async () => {
+    const tail = [1000, 1001, 1002].map((i) => ({
+      ...entryInput(i),
+      timeMs: i === 1001 ? 1 : 1_750_000_000_000 + i,
+      sequence: 0,
+      previousHash: new Uint8Array(32),
+    }));
+    const list = rechain(provider, [...entries, ...tail]);
+    const error = await failure(
+      verifyAuditLog(list, checkpoints, auditSigner(provider).publicKey, {
+        ...options,
+        allowUncheckpointedTail: true,
+      }),
+    );
+    expect(facts(error)).toEqual({
+      check: 'time-order',
+      entryIndex: 1001,
+      checkpointIndex: undefined,
+      message:
+        'entry 1001: time 1 is earlier than the time 1750000001000 of entry 1000; the log never lets times go back',
+    });
+    expect(error.metadata).toEqual({ check: 'time-order', entryIndex: '1001' });
+  });
+
+  it('accepts equal times of neighbours', async () => {
+    const log = new MemoryAuditLog(new MerkleHasher(provider));
+    for (let i = 0; i < 3; i++) log.append({ ...entryInput(i), timeMs: 7 });
+    const signed = await log.checkpoint(auditSigner(provider), 7);
+    const result = await verifyAuditLog(log.entries, [signed], auditSigner(provider).publicKey, {
+      ...options,
+    });
+    expect(result.verifiedSize).toBe(3);
+  });
 
   it('detects an entry appended after the last checkpoint, unless that is allowed', async () => {
     const list = rechain(provider, [

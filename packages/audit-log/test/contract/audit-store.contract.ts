@@ -147,6 +147,33 @@ export function auditStoreContract(backend: AuditStoreBackend): void {
       expect(appended[0]).toMatchObject(inputs[0] as object);
     });
 
+    it('never lets times go back: a time before the last entry is raised to it', async () => {
+      const at = (timeMs: number) => ({ ...entryInput(0), timeMs });
+      const first = await store.append([at(1000), at(900), at(1001)]);
+      const second = await other.append([at(950)]);
+      const third = await other.append([at(1200), at(1100)]);
+      const times = [...first, ...second, ...third].map((entry) => entry.timeMs);
+      expect(times).toEqual([1000, 1000, 1001, 1001, 1200, 1200]);
+      const reopened = await opened.restart();
+      const [after] = await reopened.store.append([at(5)]);
+      expect(after?.timeMs).toBe(1200);
+      const stored = await reopened.other.entries(0, 10);
+      expect(stored.map((entry) => entry.timeMs)).toEqual([...times, 1200]);
+      const result = await verifyAuditLog(stored, [], signer.publicKey, {
+        provider,
+        allowUncheckpointedTail: true,
+      });
+      expect(result.entryCount).toBe(7);
+      // Equal times: a window is every entry of the time, whatever the order they came in.
+      expect(sequences(await reopened.store.query({ sinceMs: 1000, untilMs: 1001 }))).toEqual([
+        1, 0,
+      ]);
+      expect(sequences(await reopened.store.query({ sinceMs: 1100, untilMs: 1300 }))).toEqual([
+        6, 5, 4,
+      ]);
+      expect(sequences(await reopened.store.query({ sinceMs: 900, untilMs: 1000 }))).toEqual([]);
+    });
+
     it('reads entries in pages of at most 1000', async () => {
       await store.append(Array.from({ length: 25 }, (_, i) => entryInput(i)));
       expect((await store.entries(10, 10)).map((e) => e.sequence)).toEqual(
@@ -245,6 +272,29 @@ export function auditStoreContract(backend: AuditStoreBackend): void {
         expect(sequences(await store.query({ sinceMs: 1008 }))).toEqual([9, 8]);
         expect(sequences(await store.query({ untilMs: 1002 }))).toEqual([1, 0]);
         expect(sequences(await store.query({ sinceMs: 1004, untilMs: 1004 }))).toEqual([]);
+        expect(sequences(await store.query({ sinceMs: 1010 }))).toEqual([]);
+        expect(sequences(await store.query({ untilMs: 1000 }))).toEqual([]);
+        expect(sequences(await store.query({ sinceMs: 0, untilMs: 5000 }))).toHaveLength(10);
+      });
+
+      it('pages through a time window, and combines it with every filter', async () => {
+        const pages: number[][] = [];
+        let pageToken = '';
+        do {
+          const page = await store.query({ sinceMs: 1003, untilMs: 1008, pageSize: 2, pageToken });
+          pages.push(sequences(page));
+          pageToken = page.nextPageToken;
+        } while (pageToken !== '');
+        expect(pages).toEqual([[7, 6], [5, 4], [3]]);
+        expect(
+          sequences(await store.query({ sinceMs: 1001, untilMs: 1009, actions: ['message.'] })),
+        ).toEqual([7, 5, 1]);
+        expect(
+          sequences(await store.query({ sinceMs: 1001, untilMs: 1009, outcome: 'denied' })),
+        ).toEqual([6, 5]);
+        expect(
+          sequences(await store.query({ agentId: 'alice', sinceMs: 1001, untilMs: 1006 })),
+        ).toEqual([5, 3, 1]);
       });
 
       it('filters by agent as actor or target, each entry once', async () => {
