@@ -7,9 +7,11 @@
  */
 
 import type { ReceivedMessage } from '@proof-messenger/client-sdk';
+import { nativeProvider } from '@proof-messenger/crypto';
 import { Code, ProofMessengerError, Reason } from '@proof-messenger/errors';
 import { loadDefaultPolicy } from '@proof-messenger/policy';
 import { ChannelPolicy } from '@proof-messenger/proto';
+import { envelopeDigest } from '@proof-messenger/protocol';
 import { requireNats } from '@proof-messenger/queue/testing';
 import { requireServices } from '@proof-messenger/storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,9 +84,9 @@ describe.each(modes)('channels under governance (%s)', (mode) => {
   }
 
   it('a written policy opens an authz_required channel to exactly the agents it names', async () => {
-    const [owner, monitor, stranger] = (await Promise.all(
-      ['owner', 'monitor', 'stranger'].map((n) => h.agent(n)),
-    )) as [ChannelAgent, ChannelAgent, ChannelAgent];
+    const [owner, monitor, reporter, stranger] = (await Promise.all(
+      ['owner', 'monitor', 'reporter', 'stranger'].map((n) => h.agent(n)),
+    )) as [ChannelAgent, ChannelAgent, ChannelAgent, ChannelAgent];
     const channelId = channelName('feed');
     await owner.channels.create({ channelId, policy: ChannelPolicy.AUTHZ_REQUIRED });
     const before = await failure(monitor.channels.subscribe(channelId));
@@ -96,6 +98,13 @@ permit (
   principal == ProofMessenger::Agent::"${monitor.id}",
   action == ProofMessenger::Action::"Subscribe",
   resource == ProofMessenger::Channel::"${channelId}"
+);
+
+@id("feed-reporter")
+permit (
+  principal == ProofMessenger::Agent::"${reporter.id}",
+  action == ProofMessenger::Action::"Publish",
+  resource == ProofMessenger::Channel::"${channelId}"
 );`);
     await expect
       .poll(
@@ -104,23 +113,34 @@ permit (
             () => true,
             () => false,
           ),
-        {
-          timeout: 5000,
-        },
+        { timeout: 5000 },
       )
       .toBe(true);
-    expect(await failure(stranger.channels.subscribe(channelId))).toEqual({
+    const denied = (agent: ChannelAgent, action: string) => ({
       code: Code.PERMISSION_DENIED,
       reason: Reason.POLICY_DENIED,
-      message: `agent ${stranger.id} may not subscribe on authz_required channel ${channelId}: no policy permits it (policy version ${version})`,
+      message: `agent ${agent.id} may not ${action} on authz_required channel ${channelId}: no policy permits it (policy version ${version})`,
       retryAfterMs: 0,
     });
+    expect(await failure(stranger.channels.subscribe(channelId))).toEqual(
+      denied(stranger, 'subscribe'),
+    );
+    expect(await failure(reporter.channels.subscribe(channelId))).toEqual(
+      denied(reporter, 'subscribe'),
+    );
+    expect(await failure(stranger.channels.publish(channelId, 'let me in'))).toEqual(
+      denied(stranger, 'publish'),
+    );
     // Subscribe only: the monitor still may not publish there.
-    expect((await failure(monitor.channels.publish(channelId, 'may I?'))).code).toBe(
-      Code.PERMISSION_DENIED,
+    expect(await failure(monitor.channels.publish(channelId, 'may I?'))).toEqual(
+      denied(monitor, 'publish'),
     );
     await owner.channels.publish(channelId, 'for the monitors');
-    expect((await received(monitor, 1)).map((m) => m.text())).toEqual(['for the monitors']);
+    await reporter.channels.publish(channelId, 'from the reporter');
+    expect((await received(monitor, 2)).map((m) => m.text())).toEqual([
+      'for the monitors',
+      'from the reporter',
+    ]);
   });
 
   it('a forbid beats the default permit, and a rollback restores it', async () => {
@@ -177,37 +197,106 @@ unless { principal == resource.owner };`);
   });
 
   it('audits channel changes, subscriptions and publications with exact fields', async () => {
-    const [owner, member] = (await Promise.all(['owner', 'member'].map((n) => h.agent(n)))) as [
-      ChannelAgent,
-      ChannelAgent,
-    ];
+    const [owner, member, leaver] = (await Promise.all(
+      ['owner', 'member', 'leaver'].map((n) => h.agent(n)),
+    )) as [ChannelAgent, ChannelAgent, ChannelAgent];
     const channelId = channelName('audited');
     const target = `channel:${channelId}`;
     await owner.channels.create({
       channelId,
       policy: ChannelPolicy.ALLOWLIST,
-      allowlist: [member.id],
-    });
-    await member.channels.subscribe(channelId);
+      allowlist: [member.id, leaver.id],
+    }); // epoch 1
+    await member.channels.subscribe(channelId); // 2
+    await leaver.channels.subscribe(channelId); // 3
+    // A sender-key distribution, then the message: two publications at epoch 3.
     const published = await owner.channels.publish(channelId, 'secret words for members only');
-    await owner.channels.update({ channelId, policy: ChannelPolicy.ALLOWLIST, allowlist: [] });
+    const [copy] = await received(member, 1);
+    await leaver.channels.unsubscribe(channelId); // 4
+    await owner.channels.update({
+      channelId,
+      policy: ChannelPolicy.ALLOWLIST,
+      allowlist: [leaver.id],
+    }); // removes member: 5
     await owner.channels.delete(channelId);
     await h.governance.recorder.flush();
-    const { entries } = await h.governance.trail.query({ actions: ['channel.'], pageSize: 1000 });
-    const mine = entries.filter((e) => e.target === target).reverse();
-    expect(mine.map((e) => [e.action, e.actor, e.outcome])).toEqual([
-      ['channel.created', owner.id, 'success'],
-      ['channel.subscribed', member.id, 'success'],
-      ['channel.published', owner.id, 'success'],
-      ['channel.published', owner.id, 'success'],
-      ['channel.updated', owner.id, 'success'],
-      ['channel.unsubscribed', owner.id, 'success'],
-      ['channel.deleted', owner.id, 'success'],
+    const policyVersion = String((await h.governance.policies.active())?.version);
+    const { entries } = await h.governance.trail.query({ agentId: target, pageSize: 1000 });
+    const mine = entries.reverse().map((e) => ({
+      actor: e.actor,
+      action: e.action,
+      target: e.target,
+      outcome: e.outcome,
+      reason: e.reason,
+      details: e.details,
+      messageIds: [...e.messageIds],
+      hashes: e.messageHashes.map((hash) => Buffer.from(hash).toString('hex')),
+    }));
+    const entry = (
+      actor: string,
+      action: string,
+      details: Record<string, string>,
+      extra: Partial<{ reason: string; messageIds: string[]; hashes: string[] }> = {},
+    ) => ({
+      actor,
+      action,
+      target,
+      outcome: 'success',
+      reason: '',
+      details,
+      messageIds: [],
+      hashes: [],
+      ...extra,
+    });
+    const distribution = mine[3];
+    expect(distribution?.messageIds).toHaveLength(1);
+    expect(distribution?.hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    const digest = Buffer.from(
+      envelopeDigest(
+        nativeProvider,
+        copy?.envelope.header ?? new Uint8Array(),
+        copy?.envelope.payload ?? new Uint8Array(),
+      ),
+    ).toString('hex');
+    expect(mine).toEqual([
+      entry(owner.id, 'channel.created', { policy: 'allowlist', allowlist: '2' }),
+      entry(member.id, 'channel.subscribed', { epoch: '2' }),
+      entry(leaver.id, 'channel.subscribed', { epoch: '3' }),
+      entry(
+        owner.id,
+        'channel.published',
+        { epoch: '3', subscriberCount: '2' },
+        { messageIds: distribution?.messageIds ?? [], hashes: distribution?.hashes ?? [] },
+      ),
+      entry(
+        owner.id,
+        'channel.published',
+        { epoch: '3', subscriberCount: '2' },
+        { messageIds: [published.messageId], hashes: [digest] },
+      ),
+      entry(leaver.id, 'channel.unsubscribed', {}),
+      // The update asks the engine whether each member may stay; the authorizer audits the no.
+      {
+        ...entry(member.id, 'policy.denied', { action: 'Subscribe', policyVersion }),
+        outcome: 'denied',
+        reason: 'no policy permits',
+      },
+      entry(owner.id, 'channel.updated', {
+        changed: 'allowlist',
+        policy: 'allowlist',
+        allowlist: '1',
+        epoch: '5',
+        removed: '1',
+      }),
+      entry(
+        owner.id,
+        'channel.unsubscribed',
+        { member: member.id, epoch: '5' },
+        { reason: 'no longer admitted by the updated settings' },
+      ),
+      entry(owner.id, 'channel.deleted', { members: '0' }),
     ]);
-    const message = mine.find((e) => e.messageIds.includes(published.messageId));
-    expect(message?.messageHashes[0]).toHaveLength(32);
-    expect(mine[5]?.details).toMatchObject({ member: member.id });
-    const text = JSON.stringify(mine, (_k, v) =>
+    const text = JSON.stringify(entries, (_k, v) =>
       v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
     );
     expect(text).not.toContain('secret words');

@@ -22,7 +22,7 @@ export function updateChannel(ctx: ChannelContext) {
     const { channel, removed } = await ctx.channels.update(channelId, rest, (agentId) =>
       ctx.policy.mayStay(agentId, next),
     );
-    ctx.audit.updated(caller, channel, removed);
+    ctx.audit.updated(caller, current, channel, removed);
     ctx.log.info(
       { channelId, by: callerName(caller), removed: removed.length, epoch: channel.epoch },
       'channel updated',
