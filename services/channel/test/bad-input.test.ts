@@ -5,7 +5,6 @@
  * in a member's queue.
  */
 import { create, fromBinary } from '@bufbuild/protobuf';
-import * as grpc from '@grpc/grpc-js';
 import { KemKeyPair, nativeProvider, newSenderKey, utf8 } from '@proof-messenger/crypto';
 import { Code } from '@proof-messenger/errors';
 import {
@@ -18,6 +17,7 @@ import {
 } from '@proof-messenger/proto';
 import { sealChannelEnvelope, sealEnvelope, signStatement } from '@proof-messenger/protocol';
 import { PromiseClient } from '@proof-messenger/rpc';
+import { methodPaths, RawUnaryClient } from '@proof-messenger/rpc/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChannelAgent, type ChannelHarness, startChannelHarness } from './channel-harness.ts';
@@ -303,10 +303,9 @@ describe('channel service: bad input', () => {
   });
 
   it('answers random and mutated bytes on every method without INTERNAL, UNKNOWN or a crash', async () => {
-    const raw = new grpc.Client(address, grpc.credentials.createInsecure());
-    const pass = (bytes: Buffer) => bytes;
+    const raw = new RawUnaryClient(address);
     const authorization = (await as(member)).metadata.authorization;
-    const paths = ChannelService.methods.map((m) => `/${ChannelService.typeName}/${m.name}`);
+    const paths = methodPaths(ChannelService);
     const seen = new Set<number>();
     const before = await h.queue.stats(member.id);
     await fc.assert(
@@ -315,19 +314,7 @@ describe('channel service: bad input', () => {
         fc.uint8Array({ maxLength: 512 }),
         fc.boolean(),
         async (path, body, authenticated) => {
-          const metadata = new grpc.Metadata();
-          if (authenticated) metadata.set('authorization', authorization);
-          const code = await new Promise<number>((resolve) =>
-            raw.makeUnaryRequest(
-              path,
-              pass,
-              pass,
-              Buffer.from(body),
-              metadata,
-              { deadline: Date.now() + 5000 },
-              (error) => resolve(error?.code ?? 0),
-            ),
-          );
+          const code = await raw.code(path, body, authenticated ? authorization : undefined);
           seen.add(code);
           expect([
             Code.INTERNAL,
