@@ -13,7 +13,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { decodeAuditPublicKey, encodeAuditPublicKey } from '@proof-messenger/audit-log';
 import type { CompositePublicKey } from '@proof-messenger/crypto';
-import { fromPublicKeyMessage } from '@proof-messenger/governance';
+import { fromPublicKeyMessage } from '@proof-messenger/governance/messages';
 import type { IdentityPublicKey } from '@proof-messenger/proto';
 import { CliError } from './cli-error.ts';
 import { ExitCode } from './exit-code.ts';

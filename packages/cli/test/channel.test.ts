@@ -49,7 +49,8 @@ function channelBlock(
   );
 }
 
-describe('proof-messenger channel', () => {
+// Every step is a CLI process (~1-2 s to start on a busy 2-core machine): a larger budget per test.
+describe('proof-messenger channel', { timeout: 90_000 }, () => {
   let platform: Platform;
   let address: string;
   let dataDir: string;
@@ -465,13 +466,13 @@ describe('proof-messenger channel', () => {
       code: 1,
       stdout: '',
       stderr:
-        'error: only the owner (rita) or an operator may update channel vault (PERMISSION_DENIED)\n',
+        'error: agent rolf may not update channel vault: no policy permits it (policy version 1) (PERMISSION_DENIED)\n',
     });
     expect(await pm('rolf', ['channel', 'delete', 'vault'])).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'error: only the owner (rita) or an operator may delete channel vault (PERMISSION_DENIED)\n',
+        'error: agent rolf may not delete channel vault: no policy permits it (policy version 1) (PERMISSION_DENIED)\n',
     });
     expect(await pm('rolf', ['channel', 'subscribers', 'vault'])).toEqual({
       code: 1,
@@ -484,7 +485,8 @@ describe('proof-messenger channel', () => {
     expect(await pm('rolf', ['channel', 'publish', 'vault', 'hi'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: rolf may not publish on private channel vault (PERMISSION_DENIED)\n',
+      stderr:
+        'error: agent rolf may not publish on private channel vault: no policy permits it (policy version 1) (PERMISSION_DENIED)\n',
     });
 
     // Not on the list: refused, and the member key made for it is gone from the key store.
@@ -492,7 +494,8 @@ describe('proof-messenger channel', () => {
     expect(await pm('rudi', ['channel', 'subscribe', 'vault'])).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: rudi may not subscribe on private channel vault (PERMISSION_DENIED)\n',
+      stderr:
+        'error: agent rudi may not subscribe on private channel vault: no policy permits it (policy version 1) (PERMISSION_DENIED)\n',
     });
     expect(await channelKeys('rudi')).toEqual({ member: 0, sender: 0 });
 

@@ -27,7 +27,8 @@ import { newKeyStoreKey, runCli, spawnCli, waitForOutput } from './cli-harness.t
 const ISO = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}';
 
-describe('proof-messenger CLI', () => {
+// Every step is a CLI process (~1-2 s to start on a busy 2-core machine): a larger budget per test.
+describe('proof-messenger CLI', { timeout: 90_000 }, () => {
   let kms: Harness;
   let ep: EnvelopeProcessorServer;
   let epAddress: string;

@@ -48,7 +48,8 @@ async function checkpointNow(platform: Platform): Promise<number> {
   return checkpoint?.treeSize ?? 0;
 }
 
-describe('proof-messenger policy and audit', () => {
+// Every step is a CLI process (~1-2 s to start on a busy 2-core machine): a larger budget per test.
+describe('proof-messenger policy and audit', { timeout: 90_000 }, () => {
   let dir: string;
   let dataDir: string;
   let platform: Platform;

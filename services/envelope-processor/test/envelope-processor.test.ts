@@ -121,7 +121,8 @@ describe.each(modes)('envelope processor (%s)', (mode) => {
       ...kms.peerEnv(),
       PM_MAX_ENVELOPE_BYTES: String(64 * 1024),
       PM_KEY_CACHE_TTL_MS: '0',
-      PM_ACK_WAIT_MS: '400',
+      // Long enough for a test to open and sign a receipt on a loaded 2-core machine.
+      PM_ACK_WAIT_MS: '1000',
       PM_REDELIVERY_BACKOFF_MS: '100',
     });
     ep = await createEnvelopeProcessorServer(config, {

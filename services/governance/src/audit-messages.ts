@@ -2,7 +2,8 @@
  * Conversions between the audit log's records and their protobuf messages. Both directions are
  * exact (every field, bytes unchanged), because the offline verifier rebuilds the entry's
  * canonical encoding from the message it received: a lossy conversion would make every honest
- * proof fail.
+ * proof fail. Also exported alone as `@proof-messenger/governance/messages`, so tools (the CLI)
+ * convert without loading the policy engine and the storage drivers.
  */
 import { create } from '@bufbuild/protobuf';
 import type { AuditEntry, AuditOutcome, SignedCheckpoint } from '@proof-messenger/audit-log';

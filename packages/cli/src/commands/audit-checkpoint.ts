@@ -1,7 +1,7 @@
 /** `audit checkpoint [--size N] [--key <file>]`: the latest signed checkpoint, or one of a size. */
 import { verifyCheckpointSignature } from '@proof-messenger/audit-log';
 import { defaultProvider, toHex } from '@proof-messenger/crypto';
-import { fromCheckpointMessage } from '@proof-messenger/governance';
+import { fromCheckpointMessage } from '@proof-messenger/governance/messages';
 import { checkpointJson } from '../audit-format.ts';
 import { readAuditPublicKeyFile } from '../audit-public-key-file.ts';
 import type { Command } from '../command.ts';

@@ -3,7 +3,7 @@
  * checkpoint extends the log of an earlier one, i.e. nothing the earlier one covered was changed.
  */
 import { AuditVerificationError, verifyConsistency } from '@proof-messenger/audit-log';
-import { fromCheckpointMessage } from '@proof-messenger/governance';
+import { fromCheckpointMessage } from '@proof-messenger/governance/messages';
 import { checkpointJson, checkpointPhrase } from '../audit-format.ts';
 import { AUDIT_KEY_OPTION, auditKeyToTrust } from '../audit-key-option.ts';
 import { CliError } from '../cli-error.ts';

@@ -3,7 +3,7 @@
  * entry is in the tree a checkpoint signed by the audit key commits to.
  */
 import { AuditVerificationError, verifyInclusion } from '@proof-messenger/audit-log';
-import { fromAuditEntryMessage, fromCheckpointMessage } from '@proof-messenger/governance';
+import { fromAuditEntryMessage, fromCheckpointMessage } from '@proof-messenger/governance/messages';
 import { checkpointJson, checkpointPhrase, entryJson, entryText } from '../audit-format.ts';
 import { AUDIT_KEY_OPTION, auditKeyToTrust } from '../audit-key-option.ts';
 import { CliError } from '../cli-error.ts';

@@ -1,5 +1,5 @@
 /** `audit query [filters…]`: audit entries matching filters, newest first, one page per run. */
-import { fromAuditEntryMessage } from '@proof-messenger/governance';
+import { fromAuditEntryMessage } from '@proof-messenger/governance/messages';
 import { entryJson, entryTable } from '../audit-format.ts';
 import { CliError } from '../cli-error.ts';
 import type { Command, OptionValues } from '../command.ts';

@@ -17,7 +17,7 @@ import {
   verifyConsistency,
 } from '@proof-messenger/audit-log';
 import { type CompositePublicKey, defaultProvider } from '@proof-messenger/crypto';
-import { fromAuditEntryMessage, fromCheckpointMessage } from '@proof-messenger/governance';
+import { fromAuditEntryMessage, fromCheckpointMessage } from '@proof-messenger/governance/messages';
 import { checkpointJson, checkpointPhrase } from '../audit-format.ts';
 import { AUDIT_KEY_OPTION, auditKeyToTrust } from '../audit-key-option.ts';
 import {
