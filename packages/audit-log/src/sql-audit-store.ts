@@ -32,13 +32,7 @@ import {
   type SqlDatabase,
   type SqlValue,
 } from '@proof-messenger/storage';
-import {
-  type AuditEntry,
-  type AuditOutcome,
-  auditEntryHash,
-  encodeAuditEntry,
-  GENESIS_PREVIOUS_HASH,
-} from './audit-entry.ts';
+import { type AuditEntry, type AuditOutcome, auditEntryHash } from './audit-entry.ts';
 import { auditMigrations } from './audit-migrations.ts';
 import {
   type AuditPage,
@@ -160,19 +154,31 @@ function checkInputs(inputs: readonly AuditEntryInput[]): void {
     );
   }
   for (const [i, input] of inputs.entries()) {
-    try {
+    atInput(i, () => {
       if (typeof input !== 'object' || input === null) {
         throw new InvalidArgumentError('audit entry must be an object');
       }
-      // A dry run with a placeholder position: every field the caller gave is checked.
-      encodeAuditEntry({ ...input, sequence: 0, previousHash: GENESIS_PREVIOUS_HASH });
-    } catch (error) {
-      if (!(error instanceof InvalidArgumentError)) throw error;
-      throw new InvalidArgumentError(`inputs[${i}]: ${error.message}`, {
-        field: error.field === '' ? `inputs[${i}]` : `inputs[${i}].${error.field}`,
-        cause: error,
-      });
-    }
+      // The sequencer raises times (Math.max), which would hide a negative or non-numeric one;
+      // every other field is checked by the encoding in the append itself, before any write.
+      checkIndex('timeMs', input.timeMs);
+    });
+  }
+}
+
+/**
+ * Runs `work` for `inputs[index]`, naming that input in an InvalidArgumentError it throws.
+ * Entries are encoded once, in the append: a malformed field throws there, inside the
+ * transaction and before any INSERT, so nothing is written.
+ */
+function atInput<T>(index: number, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    throw new InvalidArgumentError(`inputs[${index}]: ${error.message}`, {
+      field: error.field === '' ? `inputs[${index}]` : `inputs[${index}].${error.field}`,
+      cause: error,
+    });
   }
 }
 
@@ -330,8 +336,16 @@ export class SqlAuditStore implements AuditStore {
     for (const [i, input] of inputs.entries()) {
       // Never earlier than the entry before: another process's clock may be ahead of ours.
       lastTime = Math.max(input.timeMs, lastTime);
+      // Hash (and so validate) the caller's fields first; copy them only once they are sound.
+      const hash = atInput(i, () =>
+        auditEntryHash(this.#hasher, {
+          ...input,
+          sequence: start + i,
+          timeMs: lastTime,
+          previousHash: previous,
+        }),
+      );
       const entry = entryOf(input, start + i, lastTime, previous);
-      const hash = auditEntryHash(this.#hasher, entry);
       entries.push(entry);
       leafHashes.push(hash);
       previous = hash;
