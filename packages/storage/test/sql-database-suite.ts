@@ -166,9 +166,14 @@ export function sqlDatabaseSuite(open: OpenTestDatabase): void {
         await sleep(30);
         throw new Boom('abort');
       });
+      // Handle the rejection at once: on a busy machine it can come before the insert below returns.
+      const outcome = inFlight.then(
+        () => 'committed',
+        (error: unknown) => error,
+      );
       await sleep(5);
       await db.execute("INSERT INTO items (id, name) VALUES (2, 'independent')");
-      await expect(inFlight).rejects.toBeInstanceOf(Boom);
+      expect(await outcome).toBeInstanceOf(Boom);
       expect(await names()).toEqual(['independent']);
     });
 
