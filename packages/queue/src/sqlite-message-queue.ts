@@ -1,7 +1,8 @@
 /**
  * The embedded MessageQueue: node:sqlite in the data folder (see `queue-migrations.ts` for the
  * tables). Durable because every write is a transaction on a database opened by
- * `openSqliteDatabase` (WAL, synchronous=FULL): `enqueue` resolves after the commit.
+ * `openSqliteDatabase` (WAL, synced before anyone is answered): `enqueue` resolves after the
+ * commit is on disk.
  *
  * - receive: in one transaction, removes the recipient's expired and exhausted messages (as
  *   events), then leases the ready rows `ORDER BY priority DESC, seq` — each gets a fresh random

@@ -1,26 +1,31 @@
 /**
  * The embedded SqlDatabase: node:sqlite (SQLite 3.5x, bundled with Node) on one file.
  *
- * Durability: WAL with `synchronous=FULL`, so a committed transaction survives power loss, not
- * just a process crash (the platform promises that nothing acknowledged is lost).
+ * Durability: WAL, and every caller is answered only once its commit is on disk, so a committed
+ * transaction survives power loss, not just a process crash (the platform promises that nothing
+ * acknowledged is lost). node:sqlite is synchronous, so `synchronous=FULL` would block the event
+ * loop for the fsync inside every COMMIT (~0.4–3 ms). Instead the connection runs with
+ * `synchronous=NORMAL` (COMMIT only writes the WAL) and `WalSync` fdatasync()s the `-wal` file on
+ * libuv's thread pool before the callers are answered (`internal/wal-sync.ts`); the next batch
+ * runs meanwhile. Plain reads are answered only once every commit they could have seen is
+ * durable too, so nobody acts on a write that a power loss could still take back.
  *
- * Group commit: with synchronous=FULL every COMMIT is an fsync, and node:sqlite runs it on the
- * event loop (~0.4 ms on the reference machine). So writes are not committed one by one:
- * `transaction` and `execute` calls issued while the event loop is busy are collected and run, at
- * the next turn (setImmediate; or right away when they queued up behind a running batch), in ONE
- * transaction — each in its own SAVEPOINT, so a unit that
- * fails is rolled back alone and rejects at once, while the others go on — and resolved only after
- * that transaction's COMMIT returned. Every caller is still answered only once its writes are
- * durable; they just share the fsync. If the COMMIT fails (or SQLite aborts the whole transaction),
- * every unit of the batch rejects: none of them was told it succeeded. Units see the uncommitted
- * writes of earlier units in their batch; that is safe because they are answered only after the
- * commit that makes those writes durable (or fail with them).
+ * Group commit: writes are not committed one by one: `transaction` and `execute` calls issued
+ * while the event loop is busy are collected and run, at the next turn (setImmediate; or right
+ * away when they queued up behind a running batch), in ONE transaction — each in its own
+ * SAVEPOINT, so a unit that fails is rolled back alone and rejects at once, while the others go
+ * on — and resolved only after that transaction's COMMIT returned and was synced. If the COMMIT
+ * or its sync fails (or SQLite aborts the whole transaction), every unit of the batch rejects:
+ * none of them was told it succeeded. A failed sync also fails the database for good (see
+ * WalSync). Units see the uncommitted writes of earlier units in their batch; that is safe
+ * because they are answered only after the commit that makes those writes durable (or fail with
+ * them).
  *
  * Concurrency: DatabaseSync is one synchronous connection. Each statement is atomic on its own,
  * but a unit spans awaits, and any statement issued meanwhile would run inside the batch. So one
  * FIFO mutex orders everything: a batch holds it from BEGIN IMMEDIATE to COMMIT/ROLLBACK, and
  * plain reads (`query`, `executeScript`) wait for it only while a batch is in flight (otherwise
- * they run at once). A unit that awaits something slow delays its whole batch, as it delayed every
+ * they run at once; a `query` that is not a SELECT is a write and joins the group commit). A unit that awaits something slow delays its whole batch, as it delayed every
  * other transaction before. BEGIN IMMEDIATE takes the write lock up front, so another process on
  * the same file waits `busy_timeout` instead of failing with a lock upgrade deadlock. Open one
  * database per file per process: two connections in one thread would block each other's busy wait.
@@ -32,6 +37,7 @@ import { UnavailableError } from '@proof-messenger/errors';
 import { mapSqliteError } from './driver-errors.ts';
 import { AsyncMutex } from './internal/async-mutex.ts';
 import { toSqlitePlaceholders } from './internal/placeholders.ts';
+import { WalSync, type WalSyncFiles } from './internal/wal-sync.ts';
 import type { SqlDatabase, SqlValue } from './sql-database.ts';
 
 /** Options of `openSqliteDatabase`. */
@@ -42,6 +48,9 @@ export interface SqliteDatabaseOptions {
 
 /** Prepared statements kept per connection; dynamic multi-row SQL can grow it, so it is capped. */
 const STATEMENT_CACHE_LIMIT = 256;
+
+/** A statement that only reads (see `query`). */
+const SELECT = /^\s*SELECT\b/i;
 
 /** Most units one group commit carries (bounds the latency a batch adds to its first unit). */
 const MAX_BATCH_UNITS = 256;
@@ -178,14 +187,28 @@ class SqliteDatabase implements SqlDatabase {
   /** The scheduled or running flush of the queue; undefined when nothing is queued. */
   #flushing: Promise<void> | undefined;
   #closed = false;
+  /** undefined for ':memory:' (nothing to make durable). */
+  readonly #wal: WalSync | undefined;
 
-  constructor(connection: SqliteConnection) {
+  constructor(connection: SqliteConnection, wal: WalSync | undefined) {
     this.#connection = connection;
+    this.#wal = wal;
+  }
+
+  /** Resolves once every commit made so far is durable. */
+  #durableNow(): Promise<void> {
+    return this.#wal === undefined ? Promise.resolve() : this.#wal.durable(this.#wal.latest);
+  }
+
+  /** Records a commit that just returned and resolves once it is durable. */
+  #committed(): Promise<void> {
+    return this.#wal === undefined ? Promise.resolve() : this.#wal.durable(this.#wal.committed());
   }
 
   /** Runs a synchronous step when no batch is in flight, else after it. */
   async #exclusive<T>(step: () => T): Promise<T> {
     if (this.#closed) throw new UnavailableError('the database is closed');
+    if (this.#wal?.failure !== undefined) throw this.#wal.failure;
     if (!this.#mutex.locked) return step();
     const release = await this.#mutex.acquire();
     try {
@@ -196,8 +219,13 @@ class SqliteDatabase implements SqlDatabase {
     }
   }
 
-  query<Row extends object>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
-    return this.#exclusive(() => this.#connection.all<Row>(sql, params));
+  async query<Row extends object>(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    // Only a SELECT cannot write; anything else (INSERT … RETURNING, WITH …) may, so it is
+    // committed (and synced) like any other write.
+    if (!SELECT.test(sql)) return this.transaction((tx) => tx.query<Row>(sql, params));
+    const rows = await this.#exclusive(() => this.#connection.all<Row>(sql, params));
+    await this.#durableNow();
+    return rows;
   }
 
   /** A write: joins the next group commit like a one-statement transaction. */
@@ -205,12 +233,15 @@ class SqliteDatabase implements SqlDatabase {
     return this.transaction((tx) => tx.execute(sql, params));
   }
 
-  executeScript(sql: string): Promise<void> {
-    return this.#exclusive(() => this.#connection.exec(sql));
+  async executeScript(sql: string): Promise<void> {
+    // A script may write in autocommit mode: it counts as a commit.
+    await this.#exclusive(() => this.#connection.exec(sql));
+    await this.#committed();
   }
 
   transaction<T>(work: (tx: SqlDatabase) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new UnavailableError('the database is closed'));
+    if (this.#wal?.failure !== undefined) return Promise.reject(this.#wal.failure);
     return new Promise<T>((resolve, reject) => {
       this.#queued.push({ work, resolve: resolve as (value: unknown) => void, reject });
       this.#flushing ??= this.#flush();
@@ -284,7 +315,15 @@ class SqliteDatabase implements SqlDatabase {
       for (const { unit } of done) unit.reject(err);
       return;
     }
-    for (const { unit, value } of done) unit.resolve(value);
+    // Answered once synced; the mutex is released now, so the next batch runs during the sync.
+    this.#committed().then(
+      () => {
+        for (const { unit, value } of done) unit.resolve(value);
+      },
+      (err: unknown) => {
+        for (const { unit } of done) unit.reject(err);
+      },
+    );
   }
 
   async close(): Promise<void> {
@@ -295,6 +334,8 @@ class SqliteDatabase implements SqlDatabase {
     try {
       if (this.#closed) return;
       this.#closed = true;
+      // Answers of the last batches wait for their sync; the descriptor goes after it.
+      await this.#wal?.close();
       this.#connection.db.close();
     } finally {
       release();
@@ -306,9 +347,18 @@ class SqliteDatabase implements SqlDatabase {
  * Opens (creating it and its directory if missing) the SQLite database at `path`, or an
  * in-memory one for `':memory:'`.
  */
-export async function openSqliteDatabase(
+export function openSqliteDatabase(
   path: string,
   options: SqliteDatabaseOptions = {},
+): Promise<SqlDatabase> {
+  return openSqliteDatabaseWith(path, options, undefined);
+}
+
+/** `openSqliteDatabase` with the WAL sync's file operations replaced (tests; internal). */
+export async function openSqliteDatabaseWith(
+  path: string,
+  options: SqliteDatabaseOptions,
+  walFiles: WalSyncFiles | undefined,
 ): Promise<SqlDatabase> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
@@ -318,12 +368,13 @@ export async function openSqliteDatabase(
   const db = new DatabaseSync(path, { timeout: busyTimeoutMs, readBigInts: false });
   try {
     db.exec(`PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
+      PRAGMA synchronous = NORMAL;
       PRAGMA foreign_keys = ON;
       PRAGMA busy_timeout = ${busyTimeoutMs};`);
   } catch (err) {
     db.close();
     throw mapSqliteError(err);
   }
-  return new SqliteDatabase(new SqliteConnection(db));
+  const wal = path === ':memory:' ? undefined : new WalSync(path, walFiles);
+  return new SqliteDatabase(new SqliteConnection(db), wal);
 }

@@ -12,6 +12,8 @@ import { UnavailableError } from '@proof-messenger/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isUniqueViolation, openSqliteDatabase, type SqlDatabase } from '../src/index.ts';
 import { toSqlitePlaceholders } from '../src/internal/placeholders.ts';
+import type { WalSyncFiles } from '../src/internal/wal-sync.ts';
+import { openSqliteDatabaseWith } from '../src/sqlite-database.ts';
 import { sqlDatabaseSuite } from './sql-database-suite.ts';
 
 function tempDir(): string {
@@ -45,11 +47,11 @@ describe('sqlite specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates the directory and sets WAL, synchronous=FULL, foreign keys and busy_timeout', async () => {
+  it('creates the directory and sets WAL, synchronous=NORMAL (synced by WalSync), foreign keys and busy_timeout', async () => {
     const pragma = async (name: string) =>
       Object.values((await db.query<Record<string, unknown>>(`PRAGMA ${name}`))[0] ?? {})[0];
     expect(await pragma('journal_mode')).toBe('wal');
-    expect(await pragma('synchronous')).toBe(2);
+    expect(await pragma('synchronous')).toBe(1);
     expect(await pragma('foreign_keys')).toBe(1);
     expect(await pragma('busy_timeout')).toBe(5000);
   });
@@ -226,6 +228,158 @@ describe('sqlite group commit', () => {
       await reopened.close();
     }
   }, 30_000);
+});
+
+/** Real file operations, except that each WAL fdatasync waits until the test releases it. */
+class HeldSyncs implements WalSyncFiles {
+  readonly held: Array<{ release: () => void; fail: (error: Error) => void }> = [];
+  readonly synced: string[] = [];
+  readonly #paths = new Map<number, string>();
+  #nextFd = 100;
+
+  async open(path: string): Promise<number> {
+    const fd = this.#nextFd++;
+    this.#paths.set(fd, path);
+    return fd;
+  }
+
+  sync(fd: number, directory: boolean): Promise<void> {
+    const path = this.#paths.get(fd) ?? '?';
+    if (directory) {
+      this.synced.push(`dir ${path}`);
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.held.push({
+        release: () => {
+          this.synced.push(`wal ${path}`);
+          resolve();
+        },
+        fail: reject,
+      });
+    });
+  }
+
+  async close(fd: number): Promise<void> {
+    this.#paths.delete(fd);
+  }
+
+  /** Waits until `count` syncs are being held. */
+  async waitFor(count: number): Promise<void> {
+    while (this.held.length < count) await sleep(1);
+  }
+}
+
+describe('sqlite WAL sync (synchronous=NORMAL + fdatasync off the event loop)', () => {
+  let dir: string;
+  let db: SqlDatabase;
+  let files: HeldSyncs;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    files = new HeldSyncs();
+    db = await openSqliteDatabaseWith(join(dir, 'data.db'), {}, files);
+  });
+  afterEach(async () => {
+    for (const held of files.held) held.release();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const settledYet = async (promise: Promise<unknown>) => {
+    let settled = false;
+    promise.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await sleep(20);
+    return settled;
+  };
+
+  it('answers a write only after the WAL file (and once its directory) is synced', async () => {
+    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    await files.waitFor(1);
+    expect(await settledYet(script)).toBe(false);
+    expect(files.synced).toEqual([`dir ${dir}`]);
+    files.held[0]?.release();
+    await script;
+    const write = db.execute('INSERT INTO t (id) VALUES (1)');
+    await files.waitFor(2);
+    expect(await settledYet(write)).toBe(false);
+    files.held[1]?.release();
+    await expect(write).resolves.toBe(1);
+    expect(files.synced).toEqual([
+      `dir ${dir}`,
+      `wal ${join(dir, 'data.db')}-wal`,
+      `wal ${join(dir, 'data.db')}-wal`,
+    ]);
+  });
+
+  it('holds back a read that could see a commit not yet synced', async () => {
+    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    await files.waitFor(1);
+    files.held[0]?.release();
+    await script;
+    const write = db.execute('INSERT INTO t (id) VALUES (7)');
+    await files.waitFor(2);
+    // The row is committed (SQLite shows it) but not durable: the read must wait for the sync.
+    const read = db.query<{ id: number }>('SELECT id FROM t');
+    expect(await settledYet(read)).toBe(false);
+    files.held[1]?.release();
+    expect(await read).toEqual([{ id: 7 }]);
+    await write;
+  });
+
+  it('runs the next batch while the previous one syncs, and one sync can cover both', async () => {
+    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    await files.waitFor(1);
+    files.held[0]?.release();
+    await script;
+    const first = db.execute('INSERT INTO t (id) VALUES (1)');
+    await files.waitFor(2);
+    // The first batch's sync is held; the second batch still commits meanwhile.
+    const second = db.execute('INSERT INTO t (id) VALUES (2)');
+    await sleep(20);
+    expect(files.held).toHaveLength(2);
+    files.held[1]?.release();
+    await first;
+    expect(await settledYet(second)).toBe(false);
+    await files.waitFor(3);
+    files.held[2]?.release();
+    await expect(second).resolves.toBe(1);
+  });
+
+  it('a failed sync rejects the waiting writes and fails the database for good', async () => {
+    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    await files.waitFor(1);
+    files.held[0]?.release();
+    await script;
+    const write = db.execute('INSERT INTO t (id) VALUES (1)');
+    await files.waitFor(2);
+    files.held[1]?.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    const failure =
+      'the database could not make its writes durable (fsync failed); restart the service';
+    await expect(write).rejects.toThrow(failure);
+    await expect(write).rejects.toBeInstanceOf(UnavailableError);
+    await expect(db.execute('INSERT INTO t (id) VALUES (2)')).rejects.toThrow(failure);
+    await expect(db.query('SELECT id FROM t')).rejects.toThrow(failure);
+  });
+
+  it('a write through query (INSERT … RETURNING) joins the group commit and is synced', async () => {
+    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    await files.waitFor(1);
+    files.held[0]?.release();
+    await script;
+    const write = db.query<{ id: number }>('INSERT INTO t (id) VALUES (3) RETURNING id');
+    await files.waitFor(2);
+    expect(await settledYet(write)).toBe(false);
+    files.held[1]?.release();
+    expect(await write).toEqual([{ id: 3 }]);
+  });
 });
 
 describe('toSqlitePlaceholders', () => {
