@@ -17,7 +17,7 @@
  */
 import { pae } from '@proof-messenger/crypto';
 import { InvalidArgumentError } from '@proof-messenger/errors';
-import { checkHash, checkIndex, checkText, u64be } from './internal/checks.ts';
+import { checkHash, checkIndex, checkTextValue, u64be } from './internal/checks.ts';
 import type { MerkleHasher } from './merkle-hasher.ts';
 
 /** What came of the audited action. */
@@ -91,21 +91,31 @@ function checkList(name: string, value: unknown, max: number): readonly unknown[
   return value;
 }
 
+/** The fields of an entry that come from the event (all but sequence and previousHash). */
+export type AuditEntryFields = Omit<AuditEntry, 'sequence' | 'previousHash'>;
+
 /**
- * The canonical bytes of an entry (see the module header).
- * @throws InvalidArgumentError naming the field when a field has the wrong type or breaks a limit
+ * Checks the event's fields of an entry: types, the outcome, and every limit of
+ * AUDIT_ENTRY_LIMITS. `encodeAuditEntry` runs it; the recorder runs it when an event is recorded,
+ * so a bad event is refused at its source without encoding it twice.
+ * @throws InvalidArgumentError naming the field
  */
-export function encodeAuditEntry(entry: AuditEntry): Uint8Array {
+export function checkAuditEntryFields(entry: AuditEntryFields): void {
   if (typeof entry !== 'object' || entry === null) {
     throw new InvalidArgumentError('audit entry must be an object');
   }
   const max = AUDIT_ENTRY_LIMITS.maxTextBytes;
+  checkIndex('timeMs', entry.timeMs);
+  checkTextValue('actor', entry.actor, max);
+  checkTextValue('action', entry.action, max);
+  checkTextValue('target', entry.target, max);
   if (typeof entry.outcome !== 'string' || !OUTCOMES.includes(entry.outcome)) {
     throw new InvalidArgumentError(
       `outcome must be one of ${OUTCOMES.join(', ')}, got ${String(entry.outcome)}`,
       { field: 'outcome' },
     );
   }
+  checkTextValue('reason', entry.reason, max);
   if (typeof entry.details !== 'object' || entry.details === null) {
     throw new InvalidArgumentError('details must be an object of strings', { field: 'details' });
   }
@@ -116,40 +126,51 @@ export function encodeAuditEntry(entry: AuditEntry): Uint8Array {
       { field: 'details' },
     );
   }
-  const details = detailKeys
-    .map((key) => ({
-      key: checkText(`details key "${key}"`, key, max),
-      value: checkText(`details["${key}"]`, entry.details[key], max),
-    }))
-    .sort((a, b) => compareBytes(a.key, b.key));
-  const ids = checkList('messageIds', entry.messageIds, AUDIT_ENTRY_LIMITS.maxMessageIds).map(
-    (id, i) => checkText(`messageIds[${i}]`, id, max),
-  );
+  for (const key of detailKeys) {
+    checkTextValue(`details key "${key}"`, key, max);
+    checkTextValue(`details["${key}"]`, entry.details[key], max);
+  }
+  const ids = checkList('messageIds', entry.messageIds, AUDIT_ENTRY_LIMITS.maxMessageIds);
+  for (const [i, id] of ids.entries()) checkTextValue(`messageIds[${i}]`, id, max);
   const hashes = checkList(
     'messageHashes',
     entry.messageHashes,
     AUDIT_ENTRY_LIMITS.maxMessageHashes,
-  ).map((hash, i) => {
+  );
+  for (const [i, hash] of hashes.entries()) {
     if (!(hash instanceof Uint8Array) || hash.length > AUDIT_ENTRY_LIMITS.maxMessageHashBytes) {
       throw new InvalidArgumentError(
         `messageHashes[${i}] must be a Uint8Array of at most ${AUDIT_ENTRY_LIMITS.maxMessageHashBytes} bytes`,
         { field: `messageHashes[${i}]` },
       );
     }
-    return hash;
-  });
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The canonical bytes of an entry (see the module header).
+ * @throws InvalidArgumentError naming the field when a field has the wrong type or breaks a limit
+ */
+export function encodeAuditEntry(entry: AuditEntry): Uint8Array {
+  checkAuditEntryFields(entry);
+  const text = (value: string) => encoder.encode(value);
+  const details = Object.keys(entry.details)
+    .map((key) => ({ key: text(key), value: text(entry.details[key] as string) }))
+    .sort((a, b) => compareBytes(a.key, b.key));
   return pae(
     'proof-messenger/audit-entry/v1',
     u64be(checkIndex('sequence', entry.sequence)),
-    u64be(checkIndex('timeMs', entry.timeMs)),
-    checkText('actor', entry.actor, max),
-    checkText('action', entry.action, max),
-    checkText('target', entry.target, max),
-    checkText('outcome', entry.outcome, max),
-    checkText('reason', entry.reason, max),
+    u64be(entry.timeMs),
+    text(entry.actor),
+    text(entry.action),
+    text(entry.target),
+    text(entry.outcome),
+    text(entry.reason),
     pae('proof-messenger/audit-entry/details/v1', ...details.flatMap((d) => [d.key, d.value])),
-    pae('proof-messenger/audit-entry/message-ids/v1', ...ids),
-    pae('proof-messenger/audit-entry/message-hashes/v1', ...hashes),
+    pae('proof-messenger/audit-entry/message-ids/v1', ...entry.messageIds.map(text)),
+    pae('proof-messenger/audit-entry/message-hashes/v1', ...entry.messageHashes),
     checkHash('previousHash', entry.previousHash),
   );
 }

@@ -17,7 +17,7 @@
  * and `close()` on shutdown. The timers are unref'ed: a recorder never keeps a process alive.
  */
 import { InvalidArgumentError, UnavailableError } from '@proof-messenger/errors';
-import { encodeAuditEntry, GENESIS_PREVIOUS_HASH } from './audit-entry.ts';
+import { checkAuditEntryFields } from './audit-entry.ts';
 import { type AuditLogger, SILENT_AUDIT_LOGGER } from './audit-logger.ts';
 import type { AuditEvent, AuditSink } from './audit-sink.ts';
 import type { AuditTrail } from './audit-trail.ts';
@@ -70,7 +70,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return result;
 }
 
-/** The event as an entry input, checked by a dry run of the encoding, then copied. */
+/** The event as an entry input, checked (as the encoding will check it), then copied. */
 function toInput(event: AuditEvent, nowMs: number): AuditEntryInput {
   const raw = {
     timeMs: event.timeMs ?? nowMs,
@@ -83,7 +83,7 @@ function toInput(event: AuditEvent, nowMs: number): AuditEntryInput {
     messageIds: event.messageIds ?? [],
     messageHashes: event.messageHashes ?? [],
   };
-  encodeAuditEntry({ ...raw, sequence: 0, previousHash: GENESIS_PREVIOUS_HASH });
+  checkAuditEntryFields(raw);
   return {
     ...raw,
     details: { ...raw.details },

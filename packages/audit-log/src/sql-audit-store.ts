@@ -93,6 +93,27 @@ function placeholders(start: number, count: number): string {
   return Array.from({ length: count }, (_, i) => `$${start + i}`).join(', ');
 }
 
+/**
+ * Short INSERT statements by table and row count, built once (SQLite inserts one row per
+ * statement, per entry and node). Long ones (PostgreSQL's chunks) are built per call: caching
+ * every row count up to 500 would hold megabytes of SQL text.
+ */
+const insertStatements = new Map<string, string>();
+const CACHED_INSERT_ROWS = 8;
+
+function insertSql(table: string, columns: string, columnCount: number, rows: number): string {
+  const key = `${table}/${rows}`;
+  const cached = insertStatements.get(key);
+  if (cached !== undefined) return cached;
+  const values = Array.from(
+    { length: rows },
+    (_, j) => `(${placeholders(j * columnCount + 1, columnCount)})`,
+  );
+  const sql = `INSERT INTO ${table} (${columns}) VALUES ${values.join(', ')}`;
+  if (rows <= CACHED_INSERT_ROWS) insertStatements.set(key, sql);
+  return sql;
+}
+
 function toEntry(row: EntryRow): AuditEntry {
   return {
     sequence: row.sequence,
@@ -369,7 +390,7 @@ export class SqlAuditStore implements AuditStore {
     for (let i = 0; i < entries.length; i += chunkSize) {
       const chunk = entries.slice(i, i + chunkSize);
       const params: SqlValue[] = [];
-      const rows = chunk.map((entry, j) => {
+      for (const [j, entry] of chunk.entries()) {
         params.push(
           entry.sequence,
           entry.timeMs,
@@ -384,17 +405,16 @@ export class SqlAuditStore implements AuditStore {
           entry.previousHash,
           leafHashes[i + j] as Uint8Array,
         );
-        return `(${placeholders(j * 12 + 1, 12)})`;
-      });
+      }
       await tx.execute(
-        `INSERT INTO audit_log_entries (${ENTRY_COLUMNS}, leaf_hash) VALUES ${rows.join(', ')}`,
+        insertSql('audit_log_entries', `${ENTRY_COLUMNS}, leaf_hash`, 12, chunk.length),
         params,
       );
     }
     for (let i = 0; i < nodes.length; i += chunkSize) {
       const chunk = nodes.slice(i, i + chunkSize);
       await tx.execute(
-        `INSERT INTO audit_log_nodes (level, idx, hash) VALUES ${chunk.map((_, j) => `(${placeholders(j * 3 + 1, 3)})`).join(', ')}`,
+        insertSql('audit_log_nodes', 'level, idx, hash', 3, chunk.length),
         chunk.flatMap((node) => [node.level, node.index, node.hash]),
       );
     }

@@ -105,9 +105,18 @@ class SqliteConnection {
     }
   }
 
+  /** A fixed statement without parameters (BEGIN, SAVEPOINT, …): prepared once, not reparsed. */
+  control(sql: string): void {
+    try {
+      this.#prepare(sql).run();
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
   /** Runs `work` between BEGIN/COMMIT (or a savepoint when `savepoint` is given). */
   async inTransaction<T>(savepoint: string | undefined, work: () => Promise<T>): Promise<T> {
-    this.exec(savepoint === undefined ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
+    this.control(savepoint === undefined ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
     let result: T;
     try {
       result = await work();
@@ -116,7 +125,7 @@ class SqliteConnection {
       throw err;
     }
     try {
-      this.exec(savepoint === undefined ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+      this.control(savepoint === undefined ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
     } catch (err) {
       this.#rollback(savepoint);
       throw err;
@@ -257,26 +266,35 @@ class SqliteDatabase implements SqlDatabase {
       while (this.#queued.length > 0) {
         const batch = this.#queued.splice(0, MAX_BATCH_UNITS);
         const release = await this.#mutex.acquire();
+        let synced: Promise<void> | undefined;
         try {
-          await this.#commitBatch(batch);
+          synced = (await this.#commitBatch(batch))?.synced;
         } finally {
           release();
         }
+        // The next batch commits once this one is synced: its callers could not be answered
+        // sooner anyway (the next sync starts only then), and what arrives meanwhile joins it,
+        // so there are fewer, larger commits. Reads go on meanwhile (the mutex is free).
+        await synced?.catch(() => undefined);
       }
     } finally {
       this.#flushing = undefined;
     }
   }
 
-  /** One transaction for `batch`: a savepoint per unit, one COMMIT, then the answers. */
-  async #commitBatch(batch: Unit[]): Promise<void> {
+  /**
+   * One transaction for `batch`: a savepoint per unit, one COMMIT, then the answers once it is
+   * synced. Returns that sync, wrapped so that awaiting the batch does not await the sync
+   * (undefined when nothing was committed).
+   */
+  async #commitBatch(batch: Unit[]): Promise<{ synced: Promise<void> } | undefined> {
     const connection = this.#connection;
     if (this.#closed) {
       for (const unit of batch) unit.reject(new UnavailableError('the database is closed'));
       return;
     }
     try {
-      connection.exec('BEGIN IMMEDIATE');
+      connection.control('BEGIN IMMEDIATE');
     } catch (err) {
       for (const unit of batch) unit.reject(err);
       return;
@@ -309,14 +327,15 @@ class SqliteDatabase implements SqlDatabase {
       else unit.reject(outcome.error); // rolled back to its savepoint: nothing of it will commit
     }
     try {
-      connection.exec('COMMIT');
+      connection.control('COMMIT');
     } catch (err) {
       if (connection.db.isTransaction) connection.db.exec('ROLLBACK');
       for (const { unit } of done) unit.reject(err);
       return;
     }
-    // Answered once synced; the mutex is released now, so the next batch runs during the sync.
-    this.#committed().then(
+    // Answered once synced; the event loop goes on meanwhile.
+    const synced = this.#committed();
+    synced.then(
       () => {
         for (const { unit, value } of done) unit.resolve(value);
       },
@@ -324,6 +343,7 @@ class SqliteDatabase implements SqlDatabase {
         for (const { unit } of done) unit.reject(err);
       },
     );
+    return { synced };
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from '@proof-messenger/errors';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -334,23 +335,38 @@ describe('sqlite WAL sync (synchronous=NORMAL + fdatasync off the event loop)', 
     await write;
   });
 
-  it('runs the next batch while the previous one syncs, and one sync can cover both', async () => {
+  it('commits the next batch once the previous one is synced, with what arrived meanwhile', async () => {
     const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
     await files.waitFor(1);
     files.held[0]?.release();
     await script;
-    const first = db.execute('INSERT INTO t (id) VALUES (1)');
-    await files.waitFor(2);
-    // The first batch's sync is held; the second batch still commits meanwhile.
-    const second = db.execute('INSERT INTO t (id) VALUES (2)');
-    await sleep(20);
-    expect(files.held).toHaveLength(2);
-    files.held[1]?.release();
-    await first;
-    expect(await settledYet(second)).toBe(false);
-    await files.waitFor(3);
-    files.held[2]?.release();
-    await expect(second).resolves.toBe(1);
+    // Another connection sees what is committed (WAL readers), synced or not.
+    const observer = new DatabaseSync(join(dir, 'data.db'), { readOnly: true });
+    const committed = () =>
+      (observer.prepare('SELECT id FROM t ORDER BY id').all() as Array<{ id: number }>).map(
+        (row) => row.id,
+      );
+    try {
+      const first = db.execute('INSERT INTO t (id) VALUES (1)');
+      await files.waitFor(2);
+      const second = db.execute('INSERT INTO t (id) VALUES (2)');
+      const third = db.execute('INSERT INTO t (id) VALUES (3)');
+      await sleep(20);
+      // The first batch's sync is held: the others wait, uncommitted, instead of committing
+      // one by one.
+      expect(committed()).toEqual([1]);
+      expect(files.held).toHaveLength(2);
+      files.held[1]?.release();
+      await first;
+      await files.waitFor(3);
+      expect(committed()).toEqual([1, 2, 3]);
+      expect(await settledYet(Promise.all([second, third]))).toBe(false);
+      files.held[2]?.release();
+      expect(await Promise.all([second, third])).toEqual([1, 1]);
+      expect(files.held).toHaveLength(3);
+    } finally {
+      observer.close();
+    }
   });
 
   it('a failed sync rejects the waiting writes and fails the database for good', async () => {

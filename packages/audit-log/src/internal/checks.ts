@@ -2,6 +2,7 @@
  * Boundary checks of the audit-log package: every public function checks its arguments here
  * first, so a wrong type or range fails with an InvalidArgumentError naming the argument.
  */
+import { Buffer } from 'node:buffer';
 import { InvalidArgumentError } from '@proof-messenger/errors';
 
 /** Throws unless `value` is a Uint8Array of 32 bytes (a SHA-256 hash). */
@@ -31,38 +32,50 @@ export function checkIndex(name: string, value: unknown): number {
   return value;
 }
 
-/** Throws unless `value` is a string of well-formed UTF-16 (so its UTF-8 bytes are unique). */
-export function checkText(name: string, value: unknown, maxBytes: number): Uint8Array {
+/**
+ * Throws unless `value` is a string of well-formed UTF-16 (so its UTF-8 bytes are unique) of at
+ * most `maxBytes` UTF-8 bytes; returns it. Checks without encoding (audit entries are checked
+ * when recorded and encoded later, once).
+ */
+export function checkTextValue(name: string, value: unknown, maxBytes: number): string {
   if (typeof value !== 'string') {
     throw new InvalidArgumentError(`${name} must be a string, got ${describe(value)}`, {
       field: name,
     });
   }
-  const bytes = encoder.encode(value);
   // A lone surrogate would encode as U+FFFD, so two different strings would share one encoding.
-  if (decoder.decode(bytes) !== value) {
+  if (!value.isWellFormed()) {
     throw new InvalidArgumentError(`${name} must be well-formed Unicode (no lone surrogates)`, {
       field: name,
     });
   }
-  if (bytes.length > maxBytes) {
+  // At most 3 UTF-8 bytes per UTF-16 unit: only long strings need counting.
+  const bytes = value.length * 3 <= maxBytes ? 0 : Buffer.byteLength(value, 'utf8');
+  if (bytes > maxBytes) {
     throw new InvalidArgumentError(
-      `${name} must be at most ${maxBytes} UTF-8 bytes, got ${bytes.length}`,
-      { field: name, metadata: { max: String(maxBytes), actual: String(bytes.length) } },
+      `${name} must be at most ${maxBytes} UTF-8 bytes, got ${bytes}`,
+      { field: name, metadata: { max: String(maxBytes), actual: String(bytes) } },
     );
   }
-  return bytes;
+  return value;
+}
+
+/** `checkTextValue`, returning the UTF-8 bytes. */
+export function checkText(name: string, value: unknown, maxBytes: number): Uint8Array {
+  return encoder.encode(checkTextValue(name, value, maxBytes));
 }
 
 /** Big-endian unsigned 64-bit encoding of a safe integer. */
 export function u64be(value: number): Uint8Array {
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(value));
+  const view = new DataView(out.buffer);
+  // Two 32-bit halves: no BigInt per call (two per audit entry).
+  view.setUint32(0, Math.floor(value / 0x1_0000_0000));
+  view.setUint32(4, value >>> 0);
   return out;
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
