@@ -26,17 +26,28 @@ export class RawUnaryClient {
 
   /** Sends `body` to `path`; resolves with the status code (0 for OK), never rejects. */
   code(path: string, body: Uint8Array, authorization?: string, timeoutMs = 5000): Promise<number> {
+    return this.call(path, body, authorization, timeoutMs).then(
+      () => 0,
+      (error: grpc.ServiceError) => error.code,
+    );
+  }
+
+  /**
+   * Sends `body` to `path`; resolves with the raw response body, rejects with grpc-js's
+   * ServiceError. (Benchmarks use it to send requests encoded before the measured window.)
+   */
+  call(path: string, body: Uint8Array, authorization?: string, timeoutMs = 5000): Promise<Buffer> {
     const metadata = new grpc.Metadata();
     if (authorization !== undefined) metadata.set('authorization', authorization);
-    return new Promise((resolve) =>
+    return new Promise((resolve, reject) =>
       this.#client.makeUnaryRequest(
         path,
         pass,
         pass,
-        Buffer.from(body),
+        Buffer.from(body.buffer, body.byteOffset, body.byteLength),
         metadata,
         { deadline: Date.now() + timeoutMs },
-        (error) => resolve(error?.code ?? 0),
+        (error, response) => (error ? reject(error) : resolve(response ?? Buffer.alloc(0))),
       ),
     );
   }
