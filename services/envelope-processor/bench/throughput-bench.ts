@@ -232,6 +232,10 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     ...process.env,
     PM_CRYPTO_PROVIDER: provider,
     UV_THREADPOOL_SIZE: String(Math.max(2, cores)),
+    // Service and ceiling alike; 'cores' leaves the default (one worker per core it may use).
+    ...(values['verify-workers'] === 'cores'
+      ? {}
+      : { PM_VERIFY_WORKERS: values['verify-workers'] }),
   };
   const ceilingChild = spawn(
     'taskset',

@@ -13,6 +13,10 @@
  * | message.delivered, message.expired, message.dead_lettered | `service:envelope-processor` | the recipient (details.sender names the sender) |
  * | message.acknowledged | the recipient | the sender |
  *
+ * A `message.sent` entry of SendMessages covers every envelope of the call with the same
+ * recipient and facts (`details.envelopes` counts them when more than one, `details.sizeBytes`
+ * is their sum): an entry per envelope cost more main-thread CPU than the envelope's checks.
+ *
  * Not audited, on purpose: requests from unauthenticated callers and envelopes that do not decode
  * (refused before anyone is known to stand behind them; they are answered and, through the status
  * mapper, logged, but an anonymous junk flood must not be able to flood the log), notices (the
@@ -21,7 +25,12 @@
  * own), with the number held back since in `details.refusals`.
  */
 import { fromBinary } from '@bufbuild/protobuf';
-import { AUDIT_ACTIONS, type AuditOutcome, type AuditSink } from '@proof-messenger/audit-log';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_ENTRY_LIMITS,
+  type AuditOutcome,
+  type AuditSink,
+} from '@proof-messenger/audit-log';
 import type { CryptoProvider } from '@proof-messenger/crypto';
 import { ProofMessengerError, Reason } from '@proof-messenger/errors';
 import { type Envelope, EnvelopeSchema } from '@proof-messenger/proto';
@@ -37,6 +46,7 @@ const REASON_NAMES: ReadonlyMap<number, string> = new Map(
 const MAX_REASON_CHARS = 300;
 const THROTTLE_MS = 1000;
 const MAX_THROTTLED = 10_000;
+const MAX_IDS_PER_ENTRY = AUDIT_ENTRY_LIMITS.maxMessageIds;
 
 /** The facts of a stored send. */
 export interface SentFacts {
@@ -92,21 +102,60 @@ export class MessageAudit {
 
   /** A send the queue stored (not an idempotent retry that stored nothing). */
   sent(facts: SentFacts): void {
+    this.#recordSent([facts]);
+  }
+
+  /**
+   * The stored sends of one SendMessages call: one entry per group of sends that share sender,
+   * recipient, priority, TTL, content mode, partition and retry flag (at most
+   * AUDIT_ENTRY_LIMITS.maxMessageIds each), so a batch to one recipient costs one entry, not one
+   * per envelope. A group of one is the same entry `sent` writes.
+   */
+  sentTogether(all: readonly SentFacts[]): void {
+    const groups = new Map<string, SentFacts[]>();
+    for (const facts of all) {
+      const key = JSON.stringify([
+        facts.senderId,
+        facts.recipientId,
+        facts.priority,
+        facts.ttlMs,
+        facts.cleartext,
+        facts.partition,
+        facts.retry,
+      ]);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [facts]);
+      else group.push(facts);
+    }
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += MAX_IDS_PER_ENTRY) {
+        this.#recordSent(group.slice(i, i + MAX_IDS_PER_ENTRY));
+      }
+    }
+  }
+
+  /** One `message.sent` entry for sends with the same facts but id, digest and size. */
+  #recordSent(group: readonly SentFacts[]): void {
+    const [first] = group;
+    if (first === undefined) return;
+    let sizeBytes = 0;
+    for (const facts of group) sizeBytes += facts.sizeBytes;
     this.#sink.record({
-      actor: facts.senderId,
+      actor: first.senderId,
       action: AUDIT_ACTIONS.messageSent,
-      target: facts.recipientId,
+      target: first.recipientId,
       outcome: 'success',
       details: {
-        priority: facts.priority,
-        sizeBytes: String(facts.sizeBytes),
-        ttlMs: String(facts.ttlMs),
-        contentMode: facts.cleartext ? 'signed_cleartext' : 'encrypted',
-        partition: String(facts.partition),
-        ...(facts.retry ? { retry: 'true' } : {}),
+        priority: first.priority,
+        sizeBytes: String(sizeBytes),
+        ttlMs: String(first.ttlMs),
+        contentMode: first.cleartext ? 'signed_cleartext' : 'encrypted',
+        partition: String(first.partition),
+        ...(group.length > 1 ? { envelopes: String(group.length) } : {}),
+        ...(first.retry ? { retry: 'true' } : {}),
       },
-      messageIds: [facts.messageId],
-      messageHashes: [facts.digest],
+      messageIds: group.map((facts) => facts.messageId),
+      messageHashes: group.map((facts) => facts.digest),
     });
   }
 

@@ -25,6 +25,7 @@ import {
   EnvelopeProcessorService,
   EnvelopeSchema,
   PrekeySchema,
+  Priority,
 } from '@proof-messenger/proto';
 import {
   envelopeDigest,
@@ -439,6 +440,51 @@ unless { resource == ProofMessenger::Agent::"auditor" };
       expect(limited.retryAfterMs).toBeGreaterThan(0);
     }
     expect(await queued('rl-eli')).toBe(BURST);
+  });
+
+  it('SendMessages shares message.sent entries among envelopes to one recipient with the same facts', async () => {
+    const ann = await agent('ab-ann');
+    await agent('ab-bob');
+    await agent('ab-cid');
+    const envelopes = [
+      await sealed(ann, 'ab-bob', 'one'),
+      await sealed(ann, 'ab-cid', 'two'),
+      await sealed(ann, 'ab-bob', 'three'),
+      await sealed(ann, 'ab-bob', 'four', { priority: Priority.HIGH }),
+    ];
+    const { results } = await ann.call('sendMessages', { envelopes });
+    const partitions = results.map((r) =>
+      r.outcome.case === 'sent' ? r.outcome.value.partition : -1,
+    );
+    expect(partitions.every((p) => p >= 0)).toBe(true);
+    const ids = envelopes.map(idOf);
+    const size = (i: number) => {
+      const e = envelopes[i] as Envelope;
+      return e.header.length + e.payload.length;
+    };
+    const sentEntry = (target: string, indexes: number[], priority: string) => ({
+      actor: 'ab-ann',
+      action: 'message.sent',
+      target,
+      outcome: 'success',
+      reason: '',
+      details: {
+        priority,
+        sizeBytes: String(indexes.reduce((sum, i) => sum + size(i), 0)),
+        ttlMs: '86400000',
+        contentMode: 'encrypted',
+        partition: String(partitions[indexes[0] as number]),
+        ...(indexes.length > 1 ? { envelopes: String(indexes.length) } : {}),
+      },
+      messageIds: indexes.map((i) => ids[i]),
+      messageHashes: indexes.map((i) => digestOf(envelopes[i] as Envelope)),
+    });
+    // Groups in the order their first envelope came: (bob, normal), (cid, normal), (bob, high).
+    expect((await trailOf('ab-ann')).map(summary)).toEqual([
+      sentEntry('ab-bob', [0, 2], 'normal'),
+      sentEntry('ab-cid', [1], 'normal'),
+      sentEntry('ab-bob', [3], 'high'),
+    ]);
   });
 
   it('audits send, delivery, acknowledgement, expiry and dead-letter exactly, with digests and no plaintext', async () => {

@@ -43,6 +43,7 @@ import { type ParsedEnvelope, parseEnvelope, verifyEnvelope } from '@proof-messe
 import { partitionOf, type QueuePriority } from '@proof-messenger/queue';
 import type { HandlerContext } from '@proof-messenger/rpc';
 import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
+import type { SentFacts } from '../message-audit.ts';
 import { priorityName } from '../policy-send-policy.ts';
 import { admitMessage } from '../stores/message-admission.ts';
 
@@ -53,6 +54,7 @@ export function sendMessage(ctx: EnvelopeProcessorContext) {
       request.envelope,
       async () => requireAgent(await callerOf(ctx, call), 'send messages'),
       true,
+      (facts) => ctx.audit.sent(facts),
     );
 }
 
@@ -63,14 +65,16 @@ export type SentEnvelope = Omit<SendMessageResponse, '$typeName'>;
  * Checks, authorizes and durably stores one envelope (steps 1–8 above); resolves only once it is
  * stored. `caller` is asked after the cheap shape checks (so a malformed envelope is refused as
  * such even before authentication). `spendRateLimit`: take the sender's `send` token here (false
- * when the caller already spent it, as SendMessages does for its whole batch). Throws the
- * ProofMessengerError SendMessage answers with.
+ * when the caller already spent it, as SendMessages does for its whole batch). `stored` gets the
+ * facts of a stored send for its `message.sent` audit entry (SendMessages collects them into
+ * shared entries). Throws the ProofMessengerError SendMessage answers with.
  */
 export async function sendOne(
   ctx: EnvelopeProcessorContext,
   envelope: Envelope | undefined,
   caller: () => Promise<AgentCaller>,
   spendRateLimit: boolean,
+  stored: (facts: SentFacts) => void,
 ): Promise<SentEnvelope> {
   const size = envelope === undefined ? 0 : envelope.header.length + envelope.payload.length;
   if (size > ctx.config.maxEnvelopeBytes) {
@@ -86,7 +90,7 @@ export async function sendOne(
   const { header } = parsed;
   const { agentId } = await caller();
   try {
-    return await admit(ctx, parsed, agentId, size, spendRateLimit);
+    return await admit(ctx, parsed, agentId, size, spendRateLimit, stored);
   } catch (error) {
     ctx.audit.refused(
       {
@@ -107,6 +111,7 @@ async function admit(
   agentId: string,
   size: number,
   spendRateLimit: boolean,
+  stored: (facts: SentFacts) => void,
 ): Promise<SentEnvelope> {
   const { header } = parsed;
   if (header.senderId !== agentId) {
@@ -173,7 +178,7 @@ async function admit(
     );
   }
   if (admission.confirmed) {
-    ctx.audit.sent({
+    stored({
       senderId: header.senderId,
       recipientId,
       messageId: header.messageId,

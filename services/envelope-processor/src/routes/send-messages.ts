@@ -14,7 +14,8 @@
  *
  * All envelopes run concurrently, so verification spreads over the worker pool and the embedded
  * queue's group commit stores them in a few transactions. An item is answered `sent` only once
- * it is durably stored; a refusal becomes that item's google.rpc.Status through the one status
+ * it is durably stored; the stored ones share `message.sent` entries (one per recipient and
+ * common facts, see MessageAudit.sentTogether). A refusal becomes that item's google.rpc.Status through the one status
  * mapper (internal faults reach the caller as INTERNAL with the generic message, and are logged).
  */
 import { requireAgent } from '@proof-messenger/auth';
@@ -22,6 +23,7 @@ import { InvalidArgumentError, TooLargeError } from '@proof-messenger/errors';
 import type { SendMessagesRequest } from '@proof-messenger/proto';
 import { type HandlerContext, toStatus } from '@proof-messenger/rpc';
 import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
+import type { SentFacts } from '../message-audit.ts';
 import { sendOne } from './send-message.ts';
 
 /** Most envelopes one SendMessages call may carry. */
@@ -63,9 +65,16 @@ export function sendMessages(ctx: EnvelopeProcessorContext) {
       throw error;
     }
     const callerOnce = () => Promise.resolve(caller);
+    // In request order (they are stored in whatever order their checks finish).
+    const stored: Array<SentFacts | undefined> = envelopes.map(() => undefined);
     const settled = await Promise.allSettled(
-      envelopes.map((envelope) => sendOne(ctx, envelope, callerOnce, false)),
+      envelopes.map((envelope, index) =>
+        sendOne(ctx, envelope, callerOnce, false, (facts) => {
+          stored[index] = facts;
+        }),
+      ),
     );
+    ctx.audit.sentTogether(stored.filter((facts) => facts !== undefined));
     return {
       results: settled.map((outcome, index) =>
         outcome.status === 'fulfilled'
