@@ -154,7 +154,8 @@ export class SqliteMessageQueue implements MessageQueue {
   ): Promise<EnqueueResult> {
     this.#checkOpen();
     checkMessage(message);
-    const result = await tx.transaction((inner) => this.#insert(inner, message, nowMs));
+    // No savepoint of its own: #insert writes with one statement, which is atomic by itself.
+    const result = await this.#insert(tx, message, nowMs);
     // A receiver woken now reads in a later transaction than the caller's, so it sees the
     // message once that committed (and nothing if it rolled back: it just waits again).
     if (!result.duplicate) this.#waker.wake(message.recipientId);

@@ -32,6 +32,11 @@ export interface HandlerContext {
   readonly peer: string;
   /** Aborted when the client cancels, the deadline passes or the server is forced down. */
   readonly signal: AbortSignal;
+  /**
+   * The request exactly as received (grpc-js server), for a handler that stores parts of it
+   * as they came instead of encoding them again. Treat as read-only.
+   */
+  readonly requestBytes?: Uint8Array;
 }
 
 /** Handles a unary RPC. Throw (or reject with) a ProofMessengerError to answer with its status. */
@@ -221,7 +226,12 @@ function requestOf(decoded: DecodedRequest<Message>): Message {
 function contextOf(call: WireUnaryCall | WireStreamCall): HandlerContext {
   const controller = new AbortController();
   call.once('cancelled', () => controller.abort());
-  return { metadata: call.metadata, peer: call.getPeer(), signal: controller.signal };
+  return {
+    metadata: call.metadata,
+    peer: call.getPeer(),
+    signal: controller.signal,
+    ...(call.request.ok ? { requestBytes: call.request.bytes } : {}),
+  };
 }
 
 function encode(schema: DescMessage, value: unknown): Buffer {

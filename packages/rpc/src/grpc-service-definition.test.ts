@@ -52,6 +52,8 @@ describe('toGrpcServiceDefinition', () => {
     expect(definition.verifyEnvelope.requestDeserialize(bytes)).toEqual({
       ok: true,
       message: create(VerifyEnvelopeRequestSchema, { envelope }),
+      // The bytes it came from, for handlers that store parts of the request as received.
+      bytes: new Uint8Array(bytes),
     });
   });
 

@@ -21,9 +21,12 @@ import {
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '@proof-messenger/errors';
 
-/** What the request deserializer yields: the decoded message, or why the bytes did not decode. */
+/**
+ * What the request deserializer yields: the decoded message (with the bytes it came from), or why
+ * the bytes did not decode.
+ */
 export type DecodedRequest<T> =
-  | { readonly ok: true; readonly message: T }
+  | { readonly ok: true; readonly message: T; readonly bytes: Uint8Array }
   | { readonly ok: false; readonly error: InvalidArgumentError };
 
 /** One RPC as grpc-js sees it. Serializers accept init shapes and fill in defaults. */
@@ -77,7 +80,8 @@ export function toGrpcMethodDefinition<I extends DescMessage, O extends DescMess
     requestSerialize: (value) => encode(input, value),
     requestDeserialize: (bytes) => {
       try {
-        return { ok: true, message: fromBinary(input, plain(bytes)) };
+        const raw = plain(bytes);
+        return { ok: true, message: fromBinary(input, raw), bytes: raw };
       } catch (cause) {
         const error = new InvalidArgumentError(`request body is not a valid ${input.typeName}`, {
           cause,

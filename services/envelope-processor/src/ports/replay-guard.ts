@@ -27,6 +27,8 @@ export interface ReplayGuard {
    * Atomically records (sender, message id) → digest, unless already recorded.
    * @param partition where the message is routed (returned to retries)
    * @param forgetAfterMs when the record may be dropped (created-at + window + TTL)
+   * @param enqueued write a new record as already enqueued: only inside a transaction that also
+   *   enqueues the message (they commit together), which saves the `markEnqueued` write
    */
   remember(
     senderId: string,
@@ -35,6 +37,7 @@ export interface ReplayGuard {
     partition: number,
     nowMs: number,
     forgetAfterMs: number,
+    enqueued?: boolean,
   ): Promise<ReplayVerdict>;
   /** Records that the queue durably stored (sender, message id). */
   markEnqueued(senderId: string, messageId: string): Promise<void>;

@@ -46,16 +46,28 @@ import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
 import type { SentFacts } from '../message-audit.ts';
 import { priorityName } from '../policy-send-policy.ts';
 import { admitMessage } from '../stores/message-admission.ts';
+import { receivedEnvelopes } from './received-envelopes.ts';
 
 export function sendMessage(ctx: EnvelopeProcessorContext) {
   return (request: SendMessageRequest, call: HandlerContext) =>
-    sendOne(
-      ctx,
-      request.envelope,
-      async () => requireAgent(await callerOf(ctx, call), 'send messages'),
-      true,
-      (facts) => ctx.audit.sent(facts),
-    );
+    sendOne(ctx, request.envelope, {
+      caller: async () => requireAgent(await callerOf(ctx, call), 'send messages'),
+      spendRateLimit: true,
+      stored: (facts) => ctx.audit.sent(facts),
+      received: receivedEnvelopes(call.requestBytes, request.envelope === undefined ? 0 : 1)?.[0],
+    });
+}
+
+/** How `sendOne` is called (SendMessage and SendMessages differ). */
+export interface SendOneOptions {
+  /** Asked after the cheap shape checks (a malformed envelope is refused as such first). */
+  readonly caller: () => Promise<AgentCaller>;
+  /** Take the sender's `send` token here (false when the batch already paid for it). */
+  readonly spendRateLimit: boolean;
+  /** Gets the facts of a stored send for its `message.sent` audit entry. */
+  readonly stored: (facts: SentFacts) => void;
+  /** The envelope as the client encoded it (see received-envelopes.ts), stored as is. */
+  readonly received: Uint8Array | undefined;
 }
 
 /** What SendMessage answers for one stored envelope. */
@@ -63,18 +75,12 @@ export type SentEnvelope = Omit<SendMessageResponse, '$typeName'>;
 
 /**
  * Checks, authorizes and durably stores one envelope (steps 1–8 above); resolves only once it is
- * stored. `caller` is asked after the cheap shape checks (so a malformed envelope is refused as
- * such even before authentication). `spendRateLimit`: take the sender's `send` token here (false
- * when the caller already spent it, as SendMessages does for its whole batch). `stored` gets the
- * facts of a stored send for its `message.sent` audit entry (SendMessages collects them into
- * shared entries). Throws the ProofMessengerError SendMessage answers with.
+ * stored. Throws the ProofMessengerError SendMessage answers with.
  */
 export async function sendOne(
   ctx: EnvelopeProcessorContext,
   envelope: Envelope | undefined,
-  caller: () => Promise<AgentCaller>,
-  spendRateLimit: boolean,
-  stored: (facts: SentFacts) => void,
+  options: SendOneOptions,
 ): Promise<SentEnvelope> {
   const size = envelope === undefined ? 0 : envelope.header.length + envelope.payload.length;
   if (size > ctx.config.maxEnvelopeBytes) {
@@ -88,9 +94,9 @@ export async function sendOne(
   }
   const parsed = parseEnvelope(envelope);
   const { header } = parsed;
-  const { agentId } = await caller();
+  const { agentId } = await options.caller();
   try {
-    return await admit(ctx, parsed, agentId, size, spendRateLimit, stored);
+    return await admit(ctx, parsed, agentId, size, options);
   } catch (error) {
     ctx.audit.refused(
       {
@@ -110,8 +116,7 @@ async function admit(
   parsed: ParsedEnvelope,
   agentId: string,
   size: number,
-  spendRateLimit: boolean,
-  stored: (facts: SentFacts) => void,
+  options: SendOneOptions,
 ): Promise<SentEnvelope> {
   const { header } = parsed;
   if (header.senderId !== agentId) {
@@ -136,7 +141,7 @@ async function admit(
       { field: 'envelope.header.created_at_ms' },
     );
   }
-  if (spendRateLimit) await ctx.rateLimiter.take(agentId, 'send');
+  if (options.spendRateLimit) await ctx.rateLimiter.take(agentId, 'send');
   const senderKey = await ctx.directory.keyAt(header.senderId, header.senderKeyId, createdAt);
   const verified = await verifyEnvelope(ctx.provider, parsed, senderKey.publicKey);
   const ttlMs = header.ttlSeconds === 0 ? ctx.config.defaultTtlMs : header.ttlSeconds * 1000;
@@ -165,7 +170,7 @@ async function admit(
       recipientId,
       priority: (header.priority === 0 ? 2 : header.priority) as QueuePriority,
       expiresAtMs: createdAt + ttlMs,
-      body: toBinary(EnvelopeSchema, parsed.envelope),
+      body: options.received ?? toBinary(EnvelopeSchema, parsed.envelope),
       kind: 'envelope',
     },
   );
@@ -178,7 +183,7 @@ async function admit(
     );
   }
   if (admission.confirmed) {
-    stored({
+    options.stored({
       senderId: header.senderId,
       recipientId,
       messageId: header.messageId,

@@ -24,6 +24,7 @@ import type { SendMessagesRequest } from '@proof-messenger/proto';
 import { type HandlerContext, toStatus } from '@proof-messenger/rpc';
 import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
 import type { SentFacts } from '../message-audit.ts';
+import { receivedEnvelopes } from './received-envelopes.ts';
 import { sendOne } from './send-message.ts';
 
 /** Most envelopes one SendMessages call may carry. */
@@ -67,10 +68,16 @@ export function sendMessages(ctx: EnvelopeProcessorContext) {
     const callerOnce = () => Promise.resolve(caller);
     // In request order (they are stored in whatever order their checks finish).
     const stored: Array<SentFacts | undefined> = envelopes.map(() => undefined);
+    const received = receivedEnvelopes(call.requestBytes, envelopes.length);
     const settled = await Promise.allSettled(
       envelopes.map((envelope, index) =>
-        sendOne(ctx, envelope, callerOnce, false, (facts) => {
-          stored[index] = facts;
+        sendOne(ctx, envelope, {
+          caller: callerOnce,
+          spendRateLimit: false,
+          stored: (facts) => {
+            stored[index] = facts;
+          },
+          received: received?.[index],
         }),
       ),
     );

@@ -2,9 +2,10 @@
  * Admitting a verified message: the replay guard remembers (sender, message id) → digest, the
  * queue stores the message, and the guard records that the queue has it.
  *
- * Embedded mode keeps the guard and the queue in one SQLite file, so the three writes run as one
+ * Embedded mode keeps the guard and the queue in one SQLite file, so the writes run as one
  * transaction — one unit of the database's group commit: atomic (a crash can no longer leave a
- * remembered id without its message) and sharing one fsync with the other sends in flight.
+ * remembered id without its message) and sharing one fsync with the other sends in flight. The
+ * record is then written as enqueued at once (two statements per message instead of three).
  * Distributed (PostgreSQL guard, JetStream queue) they are three steps; a crash between them is
  * covered by the queue's own idempotency (see docs/queues.md).
  */
@@ -62,17 +63,20 @@ export function admitMessage(
         (m, now) => queue.enqueueWithin(tx, m, now),
         record,
         message,
+        true,
       ),
     );
   }
-  return admitInSteps(replay, (m, now) => queue.enqueue(m, now), record, message);
+  return admitInSteps(replay, (m, now) => queue.enqueue(m, now), record, message, false);
 }
 
+/** `atomic`: the guard and the queue write in one transaction (see the module header). */
 async function admitInSteps(
   replay: ReplayGuard,
   enqueue: (message: QueueMessage, nowMs: number) => Promise<EnqueueResult>,
   record: ReplayRecord,
   message: QueueMessage,
+  atomic: boolean,
 ): Promise<Admission> {
   const verdict = await replay.remember(
     record.senderId,
@@ -81,6 +85,7 @@ async function admitInSteps(
     record.partition,
     record.nowMs,
     record.forgetAfterMs,
+    atomic,
   );
   if (verdict.kind === 'conflict') return verdict;
   if (verdict.kind === 'retry' && verdict.enqueued) {
@@ -98,7 +103,10 @@ async function admitInSteps(
   // New, or a retry whose first attempt died between remembering and enqueueing: enqueue (the
   // queue also recognises an id it still holds), then record that it is stored.
   const result = await enqueue(message, record.nowMs);
-  await replay.markEnqueued(record.senderId, record.messageId);
+  // A new record written atomically is marked already; an older one (a retry) is not.
+  if (!atomic || verdict.kind === 'retry') {
+    await replay.markEnqueued(record.senderId, record.messageId);
+  }
   return {
     kind: 'stored',
     partition: result.partition,

@@ -34,11 +34,12 @@ export class SqlReplayGuard implements ReplayGuard {
     partition: number,
     nowMs: number,
     forgetAfterMs: number,
+    enqueued = false,
   ): Promise<ReplayVerdict> {
     const inserted = await this.#db.execute(
-      `INSERT INTO seen_messages (sender_id, message_id, digest, partition_no, accepted_at_ms, forget_after_ms)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sender_id, message_id) DO NOTHING`,
-      [senderId, messageId, digest, partition, nowMs, forgetAfterMs],
+      `INSERT INTO seen_messages (sender_id, message_id, digest, partition_no, accepted_at_ms, forget_after_ms, enqueued)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sender_id, message_id) DO NOTHING`,
+      [senderId, messageId, digest, partition, nowMs, forgetAfterMs, enqueued ? 1 : 0],
     );
     if (inserted === 1) return { kind: 'new' };
     const [row] = await this.#db.query<SeenRow>(
