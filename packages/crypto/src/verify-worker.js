@@ -4,7 +4,8 @@
  * node:crypto's synchronous calls. Node 24 runs ML-DSA verification with a context string on the
  * calling thread even through the callback API, so the pool moves it off the event loop by running
  * it here. Public keys are parsed once and kept in a small cache (servers see the same senders
- * again and again). The message format is `internal/packed-verify-request.ts`.
+ * again and again). The message format is `internal/packed-verify-batch.ts`: one batch in, one
+ * array of results out.
  *
  * Plain JavaScript on purpose (with JSDoc types): a worker that loads a .ts file starts Node's
  * type stripper (amaro, a WebAssembly build of swc) in its own isolate, which measured about
@@ -13,14 +14,19 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
-/** @typedef {import('./internal/packed-verify-request.ts').PackedVerifyRequest} PackedVerifyRequest */
+/** @typedef {import('./internal/packed-verify-batch.ts').PackedVerifyBatch} PackedVerifyBatch */
+
+// Must match packed-verify-batch.ts (META_FIELDS, ALGORITHM_CODES).
+const META_FIELDS = 6;
+/** @type {ReadonlyArray<'ml-dsa-65' | 'ed25519'>} */
+const ALGORITHMS = ['ml-dsa-65', 'ed25519'];
 
 const MAX_KEYS = 4096;
 /** @type {Map<string, import('node:crypto').KeyObject>} */
 const keys = new Map();
 
 /**
- * @param {PackedVerifyRequest['algorithm']} algorithm
+ * @param {'ml-dsa-65' | 'ed25519'} algorithm
  * @param {Buffer} raw
  */
 function keyFor(algorithm, raw) {
@@ -38,31 +44,44 @@ function keyFor(algorithm, raw) {
 }
 
 /**
- * @param {PackedVerifyRequest} request
+ * @param {'ml-dsa-65' | 'ed25519' | undefined} algorithm
+ * @param {Buffer} publicKey
+ * @param {Buffer} message
+ * @param {Buffer} signature
+ * @param {Buffer | undefined} context
  * @returns {boolean}
  */
-function check(request) {
+function check(algorithm, publicKey, message, signature, context) {
+  if (algorithm === undefined) return false;
   try {
-    let offset = 0;
-    /** @param {number} length */
-    const take = (length) => {
-      const view = Buffer.from(request.bytes, offset, length);
-      offset += length;
-      return view;
-    };
-    const key = keyFor(request.algorithm, take(request.publicKeyLength));
-    const message = take(request.messageLength);
-    const signature = take(request.signatureLength);
-    const input =
-      request.contextLength < 0
-        ? key
-        : /** @type {never} */ ({ key, context: take(request.contextLength) });
+    const key = keyFor(algorithm, publicKey);
+    const input = context === undefined ? key : /** @type {never} */ ({ key, context });
     return verify(null, message, input, signature);
   } catch {
     return false; // malformed key or signature: does not verify
   }
 }
 
-parentPort?.on('message', (/** @type {PackedVerifyRequest} */ request) => {
-  parentPort?.postMessage({ id: request.id, ok: check(request) });
+parentPort?.on('message', (/** @type {PackedVerifyBatch} */ batch) => {
+  const { meta, parts } = batch;
+  const results = new Float64Array(parts.length * 2);
+  for (const [i, part] of parts.entries()) {
+    const at = i * META_FIELDS;
+    let offset = 0;
+    /** @param {number} length */
+    const take = (length) => {
+      const view = Buffer.from(part, offset, length);
+      offset += length;
+      return view;
+    };
+    const publicKey = take(meta[at + 2] ?? 0);
+    const message = take(meta[at + 3] ?? 0);
+    const signature = take(meta[at + 4] ?? 0);
+    const contextLength = meta[at + 5] ?? -1;
+    const context = contextLength < 0 ? undefined : take(contextLength);
+    const ok = check(ALGORITHMS[meta[at + 1] ?? -1], publicKey, message, signature, context);
+    results[i * 2] = meta[at] ?? -1;
+    results[i * 2 + 1] = ok ? 1 : 0;
+  }
+  parentPort?.postMessage({ results }, [results.buffer]);
 });
