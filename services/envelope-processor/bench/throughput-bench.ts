@@ -203,6 +203,8 @@ interface Run {
   peakRssMiB: number;
   /** Service CPU per envelope in µs during the measured window, by thread kind. */
   cpuUsPerEnvelope: Record<string, number>;
+  /** CPU of this process (the load generator) per envelope, µs: on 2 cores it shares them. */
+  loadGeneratorCpuUsPerEnvelope: number;
 }
 
 async function run(provider: 'native' | 'noble', cores: number, count: number): Promise<Run> {
@@ -350,6 +352,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
   const latencies: number[] = [];
   let next = 0;
   const cpuBefore = threadCpuMs(child.pid ?? 0);
+  const ownBefore = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: callsInFlight }, async () => {
@@ -365,6 +368,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
   );
   const seconds = (performance.now() - start) / 1000;
   const cpuAfter = threadCpuMs(child.pid ?? 0);
+  const own = process.cpuUsage(ownBefore);
   clearInterval(sampler);
   client.close();
   child.kill('SIGTERM');
@@ -379,6 +383,9 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     cpuUsPerEnvelope[kind] = Math.round((spent * 1000) / Math.max(1, latencies.length));
   }
   cpuUsPerEnvelope.total = Math.round((totalCpuMs * 1000) / Math.max(1, latencies.length));
+  const loadGeneratorCpuUsPerEnvelope = Math.round(
+    (own.user + own.system) / Math.max(1, latencies.length),
+  );
   return {
     provider,
     cores,
@@ -392,6 +399,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     p99Ms: percentile(latencies, 0.99),
     peakRssMiB: Number(peakRss.toFixed(1)),
     cpuUsPerEnvelope,
+    loadGeneratorCpuUsPerEnvelope,
   };
 }
 
@@ -411,7 +419,7 @@ for (const provider of providers) {
     console.log(
       `       service CPU per envelope (µs): ${Object.entries(result.cpuUsPerEnvelope)
         .map(([kind, us]) => `${kind} ${us}`)
-        .join(', ')}`,
+        .join(', ')}; load generator ${result.loadGeneratorCpuUsPerEnvelope}`,
     );
   }
 }
