@@ -287,6 +287,14 @@ describe('sqlite WAL sync (synchronous=NORMAL + fdatasync off the event loop)', 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Creates table t, releasing the first sync (its WAL file's first, with the directory's). */
+  const createTable = async () => {
+    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    await files.waitFor(1);
+    files.held[0]?.release();
+    await script;
+  };
+
   const settledYet = async (promise: Promise<unknown>) => {
     let settled = false;
     promise.then(
@@ -321,10 +329,7 @@ describe('sqlite WAL sync (synchronous=NORMAL + fdatasync off the event loop)', 
   });
 
   it('holds back a read that could see a commit not yet synced', async () => {
-    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
-    await files.waitFor(1);
-    files.held[0]?.release();
-    await script;
+    await createTable();
     const write = db.execute('INSERT INTO t (id) VALUES (7)');
     await files.waitFor(2);
     // The row is committed (SQLite shows it) but not durable: the read must wait for the sync.
@@ -336,10 +341,7 @@ describe('sqlite WAL sync (synchronous=NORMAL + fdatasync off the event loop)', 
   });
 
   it('commits the next batch once the previous one is synced, with what arrived meanwhile', async () => {
-    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
-    await files.waitFor(1);
-    files.held[0]?.release();
-    await script;
+    await createTable();
     // Another connection sees what is committed (WAL readers), synced or not.
     const observer = new DatabaseSync(join(dir, 'data.db'), { readOnly: true });
     const committed = () =>
@@ -370,10 +372,7 @@ describe('sqlite WAL sync (synchronous=NORMAL + fdatasync off the event loop)', 
   });
 
   it('a failed sync rejects the waiting writes and fails the database for good', async () => {
-    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
-    await files.waitFor(1);
-    files.held[0]?.release();
-    await script;
+    await createTable();
     const write = db.execute('INSERT INTO t (id) VALUES (1)');
     await files.waitFor(2);
     files.held[1]?.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
@@ -386,10 +385,7 @@ describe('sqlite WAL sync (synchronous=NORMAL + fdatasync off the event loop)', 
   });
 
   it('a write through query (INSERT … RETURNING) joins the group commit and is synced', async () => {
-    const script = db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY)');
-    await files.waitFor(1);
-    files.held[0]?.release();
-    await script;
+    await createTable();
     const write = db.query<{ id: number }>('INSERT INTO t (id) VALUES (3) RETURNING id');
     await files.waitFor(2);
     expect(await settledYet(write)).toBe(false);
