@@ -88,7 +88,11 @@ export interface RetryPolicy {
   readonly attempts: number;
   /** Wait before the first retry; doubled each time (default 100 ms). */
   readonly initialDelayMs: number;
-  /** Longest wait between attempts (default 2000 ms). */
+  /**
+   * Longest wait between attempts (default 2000 ms). A refusal that says when to come back (a
+   * rate limit's `retryAfterMs`) is retried no sooner than that; if that is later than this
+   * longest wait, it is not retried but thrown at once, so the caller decides whether to wait.
+   */
   readonly maxDelayMs: number;
 }
 
@@ -197,6 +201,11 @@ function isTransient(error: unknown): boolean {
     error instanceof ProofMessengerError &&
     (error.retryable || error.code === Code.UNAVAILABLE || error.code === Code.DEADLINE_EXCEEDED)
   );
+}
+
+/** The server's "retry after" hint of a refusal (rate limits), in ms; 0 when there is none. */
+function retryAfterMs(error: unknown): number {
+  return error instanceof ProofMessengerError ? error.retryAfterMs : 0;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -356,7 +365,7 @@ export class AgentClient {
         polled = true;
       } catch (error) {
         if (!isTransient(error)) throw error;
-        await sleep(this.#backoff(failures++), options.signal);
+        await sleep(this.#backoff(failures++, error), options.signal);
       }
     }
   }
@@ -415,7 +424,7 @@ export class AgentClient {
             failures = 0;
           } catch (error) {
             if (!isTransient(error)) throw error;
-            await sleep(this.#backoff(failures++));
+            await sleep(this.#backoff(failures++, error));
           }
         }
         return new Promise<never>(() => {});
@@ -488,13 +497,20 @@ export class AgentClient {
       } catch (error) {
         if (!isTransient(error) || failures + 1 >= this.#retry.attempts || signal?.aborted)
           throw error;
-        await sleep(this.#backoff(failures), signal);
+        // A hint beyond the longest wait is the caller's to act on (see RetryPolicy.maxDelayMs).
+        if (retryAfterMs(error) > this.#retry.maxDelayMs) throw error;
+        await sleep(this.#backoff(failures, error), signal);
       }
     }
   }
 
-  #backoff(failures: number): number {
-    return Math.min(this.#retry.maxDelayMs, this.#retry.initialDelayMs * 2 ** failures);
+  /**
+   * Exponential backoff, but never sooner than the server's retry-after hint for `error`: a retry
+   * before it is refused again (and counted against the caller in the audit log).
+   */
+  #backoff(failures: number, error: unknown): number {
+    const backoff = Math.min(this.#retry.maxDelayMs, this.#retry.initialDelayMs * 2 ** failures);
+    return Math.max(backoff, retryAfterMs(error));
   }
 
   /** Calls the envelope processor as the agent; re-authenticates once on UNAUTHENTICATED. */

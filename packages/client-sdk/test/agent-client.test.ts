@@ -255,6 +255,59 @@ describe('AgentClient (embedded)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
   });
 
+  it("waits out a rate limit's retry-after before retrying a send, and leaves a longer one to the caller", async () => {
+    const limitedDir = mkdtempSync(join(tmpdir(), 'pm-sdk-limited-'));
+    const limited = await createEnvelopeProcessorServer(
+      loadConfig({
+        PM_GRPC_PORT: '0',
+        PM_DATA_DIR: limitedDir,
+        ...kms.peerEnv(),
+        PM_KEY_CACHE_TTL_MS: '0',
+        // One token, refilled every 500 ms.
+        PM_RATE_LIMITS: 'send=2/s:1',
+      }),
+      { provider, now: kms.clock.now, log: silentLogger, housekeepingIntervalMs: 0 },
+    );
+    const limitedAddress = `127.0.0.1:${await limited.start()}`;
+    const pia = await agent('rl-pia');
+    await agent('rl-quin');
+    const clientWith = (maxDelayMs: number) =>
+      AgentClient.create({
+        keys: pia.keys,
+        keyStore: pia.keyStore,
+        address: limitedAddress,
+        provider,
+        now: kms.clock.now,
+        retry: { attempts: 3, initialDelayMs: 10, maxDelayMs },
+      });
+    const patient = clientWith(2000);
+    const impatient = clientWith(100);
+    try {
+      await patient.send('rl-quin', 'first', { cleartext: true });
+      // The bucket is empty now. Retries 10 and 20 ms apart would all be refused; waiting out
+      // the hint (~500 ms) lets the second attempt pass.
+      expect((await patient.send('rl-quin', 'second', { cleartext: true })).duplicate).toBe(false);
+      // Empty again, and the hint is longer than this client's longest wait: thrown at once
+      // (a retry after the hint would have passed).
+      const error = await impatient.send('rl-quin', 'third', { cleartext: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ProofMessengerError);
+      const refused = error as ProofMessengerError;
+      expect([refused.code, refused.reason]).toEqual([
+        Code.RESOURCE_EXHAUSTED,
+        Reason.RATE_LIMITED,
+      ]);
+      expect(refused.retryAfterMs).toBeGreaterThan(100);
+    } finally {
+      patient.close();
+      impatient.close();
+      await limited.destroy();
+      rmSync(limitedDir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a request nobody answers with RequestTimeoutError', async () => {
     const ed = await agent('ed');
     await agent('silent');
