@@ -1,7 +1,7 @@
 /**
  * The two ways the platform runs, as real processes, behind one shape the end-to-end suites use:
  *
- * - `embedded`: `node services/platform/src/main.ts` — every service in one process on one port,
+ * - `embedded`: `node services/platform/bin/start.js` — every service in one process on one port,
  *   node:sqlite in a temporary data folder, open registration from loopback (its default).
  * - `distributed`: `key-management`, `envelope-processor` and `governance` as three processes over the machine's
  *   PostgreSQL (a schema of their own), Redis (a key prefix of their own) and NATS JetStream
@@ -49,7 +49,8 @@ export interface Deployment {
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const main = (service: string) => join(REPO_ROOT, 'services', service, 'src', 'main.ts');
+// Started the way operators start them: bin/start.js (compile cache on, then src/main.ts).
+const main = (service: string) => join(REPO_ROOT, 'services', service, 'bin', 'start.js');
 
 /** Settings both modes share: quick redelivery, expiry and dead-letter notices. */
 const TIMING = {

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+export const CLI = fileURLToPath(new URL('../bin/proof-messenger.js', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;

@@ -265,7 +265,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     : [];
   const child = spawn(
     'taskset',
-    ['-c', cpuList, node, ...profile, join(root, 'services/envelope-processor/src/main.ts')],
+    ['-c', cpuList, node, ...profile, join(root, 'services/envelope-processor/bin/start.js')],
     {
       env: {
         ...env,

@@ -57,7 +57,7 @@ const seconds = Number(values.seconds);
 const requests = Number(values.requests);
 const starts = Number(values.starts);
 const cryptoMs = Number(values.ms);
-const MAIN = resolve(import.meta.dirname, '../src/main.ts');
+const MAIN = resolve(import.meta.dirname, '../bin/start.js');
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -1,0 +1,5 @@
+// Starts the channel service: Node's compile cache first, then src/main.ts (see
+// @proof-messenger/rpc/compile-cache for why). Arguments pass through to main.ts.
+import '@proof-messenger/rpc/compile-cache';
+
+await import('../src/main.ts');
