@@ -25,8 +25,9 @@
  * but a unit spans awaits, and any statement issued meanwhile would run inside the batch. So one
  * FIFO mutex orders everything: a batch holds it from BEGIN IMMEDIATE to COMMIT/ROLLBACK, and
  * plain reads (`query`, `executeScript`) wait for it only while a batch is in flight (otherwise
- * they run at once; a `query` that is not a SELECT is a write and joins the group commit). A unit that awaits something slow delays its whole batch, as it delayed every
- * other transaction before. BEGIN IMMEDIATE takes the write lock up front, so another process on
+ * they run at once; a `query` that is not a SELECT may write, so it joins the group commit). A
+ * unit that awaits something slow delays its whole batch, as it delayed every other transaction
+ * before. BEGIN IMMEDIATE takes the write lock up front, so another process on
  * the same file waits `busy_timeout` instead of failing with a lock upgrade deadlock. Open one
  * database per file per process: two connections in one thread would block each other's busy wait.
  */
