@@ -9,7 +9,7 @@ import {
   SendMessagesRequestSchema,
 } from '@proof-messenger/proto';
 import { describe, expect, it } from 'vitest';
-import { receivedEnvelopes } from '../src/routes/received-envelopes.ts';
+import { receivedEnvelopes, storedEnvelope } from '../src/routes/received-envelopes.ts';
 
 const envelope = (n: number) =>
   create(EnvelopeSchema, {
@@ -56,6 +56,48 @@ describe('receivedEnvelopes', () => {
       .finish();
     const [found] = receivedEnvelopes(request, 1) ?? [];
     expect(Buffer.from(found ?? []).equals(Buffer.from(inner))).toBe(true);
+  });
+
+  it('reads field 1 as the decoder does when its tag claims another wire type (found by the fuzz test)', () => {
+    // 0x0a (field 1, length-delimited) with one bit flipped is 0x08 (field 1, varint). The
+    // decoder still reads a length and an envelope; a walk that skipped a varint would go on
+    // inside the envelope and take its header (field 1 there too) for an envelope.
+    const sent = envelope(5);
+    const inner = toBinary(EnvelopeSchema, sent);
+    const request = new BinaryWriter().tag(1, WireType.Varint).bytes(inner).finish();
+    const decoded = fromBinary(SendMessagesRequestSchema, request);
+    expect(decoded.envelopes).toEqual([sent]);
+    const [found] = receivedEnvelopes(request, 1) ?? [];
+    expect(Buffer.from(found ?? []).equals(Buffer.from(inner))).toBe(true);
+  });
+
+  it('stores the received bytes only when they decode to the checked envelope', () => {
+    const checked = envelope(6);
+    const exact = toBinary(EnvelopeSchema, checked);
+    expect(storedEnvelope(checked, exact)).toBe(exact);
+    // Anything else — another envelope, its header alone, bytes that do not decode, nothing —
+    // is replaced by a fresh encoding of the checked envelope.
+    for (const other of [
+      toBinary(EnvelopeSchema, envelope(7)),
+      toBinary(
+        EnvelopeSchema,
+        create(EnvelopeSchema, {
+          header: checked.header,
+          payload: checked.payload,
+          signature: {
+            keyId: 'other',
+            mlDsa65: checked.signature?.mlDsa65 ?? new Uint8Array(),
+            ed25519: checked.signature?.ed25519 ?? new Uint8Array(),
+          },
+        }),
+      ),
+      checked.header,
+      new Uint8Array([0xff, 0xff]),
+      undefined,
+    ]) {
+      const stored = storedEnvelope(checked, other);
+      expect(Buffer.from(stored).equals(Buffer.from(exact))).toBe(true);
+    }
   });
 
   it('is undefined without the request bytes, for a different count, and for bytes that do not parse', () => {

@@ -5,10 +5,17 @@
  * what the sender sent. Both requests carry their envelopes in field 1 (one, or repeated), so
  * one walk over the request's top-level fields with protobuf-es's own reader finds them.
  *
- * The bytes decode to the same Envelope the handler checked: they are what protobuf-es decoded it
- * from (unknown fields included, which `toBinary` would also have written back).
+ * The walk reads field 1 the way protobuf-es's decoder does: as a length-prefixed message
+ * whatever wire type its tag claims (the decoder does not check it for message fields). A walk
+ * that skipped a mistyped tag by its wire type would fall out of step with the decoder, and could
+ * hand back bytes that are not the envelope that was checked (the fuzz test found one).
+ * `storedEnvelope` is the second line of defence: the bytes are used only if they decode to the
+ * checked envelope's header, payload and signatures; otherwise the envelope is encoded again.
  */
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { equalBytes } from '@proof-messenger/crypto';
+import { type Envelope, EnvelopeSchema } from '@proof-messenger/proto';
 
 const ENVELOPES_FIELD = 1;
 
@@ -26,14 +33,40 @@ export function receivedEnvelopes(
     const reader = new BinaryReader(request);
     while (reader.pos < reader.len) {
       const [field, wireType] = reader.tag();
-      if (field === ENVELOPES_FIELD && wireType === WireType.LengthDelimited) {
-        found.push(reader.bytes());
-      } else {
-        reader.skip(wireType, field);
-      }
+      if (field === ENVELOPES_FIELD) found.push(reader.bytes());
+      else reader.skip(wireType, field);
     }
   } catch {
     return undefined; // cannot happen for bytes that decoded; fall back to encoding
   }
   return found.length === expected ? found : undefined;
+}
+
+/**
+ * The bytes to store for the checked `envelope`: `received` when it decodes to the same header,
+ * payload and signature (key id and both components), else a fresh encoding.
+ */
+export function storedEnvelope(envelope: Envelope, received: Uint8Array | undefined): Uint8Array {
+  if (received !== undefined && sameEnvelope(envelope, received)) return received;
+  return toBinary(EnvelopeSchema, create(EnvelopeSchema, envelope));
+}
+
+function sameEnvelope(envelope: Envelope, bytes: Uint8Array): boolean {
+  let decoded: Envelope;
+  try {
+    decoded = fromBinary(EnvelopeSchema, bytes);
+  } catch {
+    return false;
+  }
+  const a = envelope.signature;
+  const b = decoded.signature;
+  return (
+    equalBytes(decoded.header, envelope.header) &&
+    equalBytes(decoded.payload, envelope.payload) &&
+    a !== undefined &&
+    b !== undefined &&
+    b.keyId === a.keyId &&
+    equalBytes(b.mlDsa65, a.mlDsa65) &&
+    equalBytes(b.ed25519, a.ed25519)
+  );
 }

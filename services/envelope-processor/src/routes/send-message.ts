@@ -23,7 +23,6 @@
  * `sendOne` is these steps for one envelope; SendMessages (send-messages.ts) runs it for each
  * envelope of a batch, so both RPCs check and store an envelope identically.
  */
-import { toBinary } from '@bufbuild/protobuf';
 import { type AgentCaller, requireAgent } from '@proof-messenger/auth';
 import {
   InvalidArgumentError,
@@ -35,7 +34,6 @@ import {
 import {
   ContentMode,
   type Envelope,
-  EnvelopeSchema,
   type SendMessageRequest,
   type SendMessageResponse,
 } from '@proof-messenger/proto';
@@ -46,7 +44,7 @@ import { callerOf, type EnvelopeProcessorContext } from '../context.ts';
 import type { SentFacts } from '../message-audit.ts';
 import { priorityName } from '../policy-send-policy.ts';
 import { admitMessage } from '../stores/message-admission.ts';
-import { receivedEnvelopes } from './received-envelopes.ts';
+import { receivedEnvelopes, storedEnvelope } from './received-envelopes.ts';
 
 export function sendMessage(ctx: EnvelopeProcessorContext) {
   return (request: SendMessageRequest, call: HandlerContext) =>
@@ -170,7 +168,7 @@ async function admit(
       recipientId,
       priority: (header.priority === 0 ? 2 : header.priority) as QueuePriority,
       expiresAtMs: createdAt + ttlMs,
-      body: options.received ?? toBinary(EnvelopeSchema, parsed.envelope),
+      body: storedEnvelope(parsed.envelope, options.received),
       kind: 'envelope',
     },
   );
