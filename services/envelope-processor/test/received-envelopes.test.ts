@@ -8,6 +8,7 @@ import {
   SendMessageRequestSchema,
   SendMessagesRequestSchema,
 } from '@proof-messenger/proto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { receivedEnvelopes, storedEnvelope } from '../src/routes/received-envelopes.ts';
 
@@ -98,6 +99,66 @@ describe('receivedEnvelopes', () => {
       const stored = storedEnvelope(checked, other);
       expect(Buffer.from(stored).equals(Buffer.from(exact))).toBe(true);
     }
+  });
+
+  it('property: whatever the request bytes, what is stored decodes to the envelope the decoder read', () => {
+    const valid = toBinary(
+      SendMessagesRequestSchema,
+      create(SendMessagesRequestSchema, { envelopes: [envelope(1), envelope(2)] }),
+    );
+    let checked = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc
+            .uniqueArray(fc.nat({ max: valid.length * 8 - 1 }), { minLength: 1, maxLength: 4 })
+            .map((bits) => {
+              const copy = valid.slice();
+              for (const bit of bits) copy[bit >>> 3] = (copy[bit >>> 3] ?? 0) ^ (1 << (bit & 7));
+              return copy;
+            }),
+          fc
+            .uint8Array({ minLength: 1, maxLength: 64 })
+            .map((tail) => Uint8Array.from([...valid, ...tail])),
+        ),
+        (request) => {
+          let decoded: ReturnType<typeof fromBinary<typeof SendMessagesRequestSchema>>;
+          try {
+            decoded = fromBinary(SendMessagesRequestSchema, request);
+          } catch {
+            return; // refused as INVALID_ARGUMENT before anything is stored
+          }
+          const received = receivedEnvelopes(request, decoded.envelopes.length);
+          for (const [i, checkedEnvelope] of decoded.envelopes.entries()) {
+            const stored = fromBinary(
+              EnvelopeSchema,
+              storedEnvelope(checkedEnvelope, received?.[i]),
+            );
+            expect(Buffer.from(stored.header).equals(Buffer.from(checkedEnvelope.header))).toBe(
+              true,
+            );
+            expect(Buffer.from(stored.payload).equals(Buffer.from(checkedEnvelope.payload))).toBe(
+              true,
+            );
+            expect(stored.signature?.keyId).toBe(checkedEnvelope.signature?.keyId);
+            expect(
+              Buffer.from(stored.signature?.mlDsa65 ?? []).equals(
+                Buffer.from(checkedEnvelope.signature?.mlDsa65 ?? []),
+              ),
+            ).toBe(true);
+            expect(
+              Buffer.from(stored.signature?.ed25519 ?? []).equals(
+                Buffer.from(checkedEnvelope.signature?.ed25519 ?? []),
+              ),
+            ).toBe(true);
+            checked++;
+          }
+        },
+      ),
+      { numRuns: 2000, seed: 20261202 },
+    );
+    // Not vacuous: most mutated requests still decode and carry envelopes.
+    expect(checked).toBeGreaterThan(1000);
   });
 
   it('is undefined without the request bytes, for a different count, and for bytes that do not parse', () => {
