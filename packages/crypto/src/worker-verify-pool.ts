@@ -120,7 +120,7 @@ export class WorkerVerifyPool {
     const batch = packVerifyBatch(lane.waiting);
     lane.waiting = [];
     lane.busy = true;
-    lane.worker.postMessage(batch, [batch.meta.buffer, batch.bytes]);
+    lane.worker.postMessage(batch, batch.parts);
   }
 
   /** Verifies one signature in a worker; false for any malformed input. */

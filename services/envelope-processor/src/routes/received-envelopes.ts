@@ -13,7 +13,7 @@
  * checked envelope's header, payload and signatures; otherwise the envelope is encoded again.
  */
 import { Buffer } from 'node:buffer';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { type Envelope, EnvelopeSchema } from '@proof-messenger/proto';
 
@@ -48,7 +48,7 @@ export function receivedEnvelopes(
  */
 export function storedEnvelope(envelope: Envelope, received: Uint8Array | undefined): Uint8Array {
   if (received !== undefined && sameEnvelope(envelope, received)) return received;
-  return toBinary(EnvelopeSchema, create(EnvelopeSchema, envelope));
+  return toBinary(EnvelopeSchema, envelope);
 }
 
 function sameEnvelope(envelope: Envelope, bytes: Uint8Array): boolean {
