@@ -69,6 +69,8 @@ export class WorkerVerifyPool {
       throw new RangeError(`size must be a positive integer, got ${size}`);
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
+        // The thread's name in /proc and in profilers (bench:ep reports CPU by thread name).
+        name: 'pm-verify',
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
       const lane: Lane = { worker, waiting: [], busy: false, load: 0 };

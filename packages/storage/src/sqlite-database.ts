@@ -21,6 +21,10 @@
  * because they are answered only after the commit that makes those writes durable (or fail with
  * them).
  *
+ * Checkpoints: SQLite's automatic checkpoint would run inside a COMMIT on the event loop and
+ * fsync there; a worker thread checkpoints instead (internal/wal-checkpoints.ts), and SQLite takes
+ * over again if the worker cannot.
+ *
  * Concurrency: DatabaseSync is one synchronous connection. Each statement is atomic on its own,
  * but a unit spans awaits, and any statement issued meanwhile would run inside the batch. So one
  * FIFO mutex orders everything: a batch holds it from BEGIN IMMEDIATE to COMMIT/ROLLBACK, and
@@ -32,12 +36,17 @@
  * database per file per process: two connections in one thread would block each other's busy wait.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { UnavailableError } from '@proof-messenger/errors';
 import { mapSqliteError } from './driver-errors.ts';
 import { AsyncMutex } from './internal/async-mutex.ts';
 import { toSqlitePlaceholders } from './internal/placeholders.ts';
+import {
+  type CheckpointHandle,
+  type CheckpointWorker,
+  sharedCheckpointWorker,
+} from './internal/wal-checkpoints.ts';
 import { WalSync, type WalSyncFiles } from './internal/wal-sync.ts';
 import type { SqlDatabase, SqlValue } from './sql-database.ts';
 
@@ -55,6 +64,21 @@ const SELECT = /^\s*SELECT\b/i;
 
 /** Most units one group commit carries (bounds the latency a batch adds to its first unit). */
 const MAX_BATCH_UNITS = 256;
+
+/** SQLite's own automatic checkpoint interval, in WAL pages: used when no worker checkpoints. */
+const INLINE_CHECKPOINT_PAGES = 1000;
+
+/** Who checkpoints a database's WAL (see internal/wal-checkpoints.ts). */
+export interface WalCheckpointState {
+  /** 'worker': the checkpoint worker; 'inline': SQLite, inside the COMMITs on this thread. */
+  readonly mode: 'worker' | 'inline';
+  /** Checkpoints the worker has run that copied frames back into the database file. */
+  readonly workerCheckpoints: number;
+  /** WAL frames not yet copied back, as of the worker's last checkpoint. */
+  readonly pendingFrames: number;
+  /** Why the worker is not (or no longer) checkpointing, if it is not. */
+  readonly reason?: string;
+}
 
 /** One caller's work waiting for a group commit. */
 interface Unit {
@@ -199,10 +223,54 @@ class SqliteDatabase implements SqlDatabase {
   #closed = false;
   /** undefined for ':memory:' (nothing to make durable). */
   readonly #wal: WalSync | undefined;
+  #checkpoints: WalCheckpointState = { mode: 'inline', workerCheckpoints: 0, pendingFrames: 0 };
+  /** The checkpoint worker's handle on this file, while it checkpoints it. */
+  #checkpointHandle: CheckpointHandle | undefined;
 
   constructor(connection: SqliteConnection, wal: WalSync | undefined) {
     this.#connection = connection;
     this.#wal = wal;
+  }
+
+  get walCheckpoints(): WalCheckpointState {
+    return this.#checkpoints;
+  }
+
+  /**
+   * Hands the WAL's checkpoints to `worker`; if it cannot take them, or gives them up later,
+   * SQLite checkpoints inline again (the WAL must not grow without bound).
+   */
+  async checkpointIn(worker: CheckpointWorker, path: string): Promise<void> {
+    this.#connection.exec('PRAGMA wal_autocheckpoint = 0');
+    const inline = (reason: string) => {
+      this.#checkpoints = { ...this.#checkpoints, mode: 'inline', reason };
+      this.#checkpointHandle = undefined;
+      if (this.#closed) return;
+      this.#connection.exec(`PRAGMA wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+      process.emitWarning(`${path}: WAL checkpoints run inline again: ${reason}`, {
+        code: 'PM_SQLITE_CHECKPOINTS_INLINE',
+      });
+    };
+    try {
+      this.#checkpointHandle = await worker.add(path, {
+        failed: inline,
+        checkpointed: (log, backfilled) => {
+          this.#checkpoints = {
+            ...this.#checkpoints,
+            workerCheckpoints: this.#checkpoints.workerCheckpoints + 1,
+            pendingFrames: log - backfilled,
+          };
+        },
+      });
+      this.#checkpoints = { ...this.#checkpoints, mode: 'worker' };
+    } catch (err) {
+      inline(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** A checkpoint by the worker now (after every commit so far); inline mode: a no-op. */
+  async checkpointNow(): Promise<void> {
+    await this.#checkpointHandle?.checkpointNow();
   }
 
   /** Resolves once every commit made so far is durable. */
@@ -355,6 +423,9 @@ class SqliteDatabase implements SqlDatabase {
     try {
       if (this.#closed) return;
       this.#closed = true;
+      // The worker's connection goes first, so that this one, the last, checkpoints what is
+      // left and removes the WAL.
+      await this.#checkpointHandle?.stop();
       // Answers of the last batches wait for their sync; the descriptor goes after it.
       await this.#wal?.close();
       this.#connection.db.close();
@@ -375,11 +446,15 @@ export function openSqliteDatabase(
   return openSqliteDatabaseWith(path, options, undefined);
 }
 
-/** `openSqliteDatabase` with the WAL sync's file operations replaced (tests; internal). */
+/**
+ * `openSqliteDatabase` with the WAL sync's file operations or the checkpoint worker replaced
+ * (tests; internal).
+ */
 export async function openSqliteDatabaseWith(
   path: string,
   options: SqliteDatabaseOptions,
   walFiles: WalSyncFiles | undefined,
+  checkpoints: CheckpointWorker = sharedCheckpointWorker,
 ): Promise<SqlDatabase> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
@@ -396,6 +471,18 @@ export async function openSqliteDatabaseWith(
     db.close();
     throw mapSqliteError(err);
   }
-  const wal = path === ':memory:' ? undefined : new WalSync(path, walFiles);
-  return new SqliteDatabase(new SqliteConnection(db), wal);
+  if (path === ':memory:') return new SqliteDatabase(new SqliteConnection(db), undefined);
+  const database = new SqliteDatabase(new SqliteConnection(db), new WalSync(path, walFiles));
+  await database.checkpointIn(checkpoints, resolve(path));
+  return database;
+}
+
+/** Asks `db`'s checkpoint worker for a checkpoint now (internal: tests). */
+export function walCheckpointNow(db: SqlDatabase): Promise<void> {
+  return db instanceof SqliteDatabase ? db.checkpointNow() : Promise.resolve();
+}
+
+/** Who checkpoints `db`'s WAL; undefined for a database that is not a file-backed SQLite one. */
+export function walCheckpointState(db: SqlDatabase): WalCheckpointState | undefined {
+  return db instanceof SqliteDatabase ? db.walCheckpoints : undefined;
 }

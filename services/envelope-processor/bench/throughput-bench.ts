@@ -17,7 +17,7 @@
  *
  * Besides throughput it reports where the service's CPU went during the measured window, per
  * envelope, by thread kind (from /proc/<pid>/task/<tid>/stat: the main thread, the verification
- * worker threads, libuv's thread pool, V8's helper threads): a profile of the service process
+ * worker threads, the SQLite checkpoint worker, libuv's thread pool, V8's helper threads): a profile of the service process
  * without a profiler's own overhead.
  *
  * Caveat: on a 2-core machine the load generator shares the cores with the service in the 2-core
@@ -166,13 +166,15 @@ function threadCpuMs(pid: number): Map<string, number> {
       const kind =
         comm === 'MainThread' || comm === 'node'
           ? 'main'
-          : comm === 'WorkerThread'
+          : comm === 'pm-verify'
             ? 'verify workers'
-            : comm.startsWith('libuv')
-              ? 'libuv pool'
-              : comm === 'V8Worker'
-                ? 'V8 helpers'
-                : 'other';
+            : comm === 'pm-checkpoints'
+              ? 'checkpoints'
+              : comm.startsWith('libuv')
+                ? 'libuv pool'
+                : comm === 'V8Worker'
+                  ? 'V8 helpers'
+                  : 'other';
       byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
     } catch {
       // the thread ended meanwhile
