@@ -226,6 +226,10 @@ class SqliteDatabase implements SqlDatabase {
   #checkpoints: WalCheckpointState = { mode: 'inline', workerCheckpoints: 0, pendingFrames: 0 };
   /** The checkpoint worker's handle on this file, while it checkpoints it. */
   #checkpointHandle: CheckpointHandle | undefined;
+  /** Settles once the worker took the checkpoints or SQLite has them again. */
+  #checkpointsSettled: Promise<void> = Promise.resolve();
+  /** A hand-over that has not started yet: start it now, or cancel it (close). */
+  #pendingHandOver: { readonly now: () => void; readonly cancel: () => void } | undefined;
 
   constructor(connection: SqliteConnection, wal: WalSync | undefined) {
     this.#connection = connection;
@@ -237,11 +241,31 @@ class SqliteDatabase implements SqlDatabase {
   }
 
   /**
-   * Hands the WAL's checkpoints to `worker`; if it cannot take them, or gives them up later,
-   * SQLite checkpoints inline again (the WAL must not grow without bound).
+   * Hands the WAL's checkpoints to `worker` some seconds after opening (starting a worker isolate
+   * while a service starts lengthened the platform's start by 150–340 ms on the reference
+   * machine); until it has them, and whenever it cannot take them or gives them up later, SQLite
+   * checkpoints inline (the WAL must not grow without bound).
    */
-  async checkpointIn(worker: CheckpointWorker, path: string): Promise<void> {
-    this.#connection.exec('PRAGMA wal_autocheckpoint = 0');
+  checkpointIn(worker: CheckpointWorker, path: string): void {
+    this.#checkpointsSettled = new Promise<void>((settled) => {
+      const handOver = () => {
+        clearTimeout(timer);
+        this.#pendingHandOver = undefined;
+        this.#handOver(worker, path).then(settled);
+      };
+      // unref: a pending hand-over never keeps a process alive.
+      const timer = setTimeout(handOver, worker.handOverDelayMs).unref();
+      const cancel = () => {
+        clearTimeout(timer);
+        this.#pendingHandOver = undefined;
+        settled();
+      };
+      this.#pendingHandOver = { now: handOver, cancel };
+    });
+  }
+
+  async #handOver(worker: CheckpointWorker, path: string): Promise<void> {
+    if (this.#closed) return;
     const inline = (reason: string) => {
       this.#checkpoints = { ...this.#checkpoints, mode: 'inline', reason };
       this.#checkpointHandle = undefined;
@@ -263,13 +287,20 @@ class SqliteDatabase implements SqlDatabase {
         },
       });
       this.#checkpoints = { ...this.#checkpoints, mode: 'worker' };
+      // The worker has them now: SQLite's own checkpoints inside COMMITs stop.
+      if (!this.#closed) this.#connection.exec('PRAGMA wal_autocheckpoint = 0');
     } catch (err) {
       inline(err instanceof Error ? err.message : String(err));
     }
   }
 
-  /** A checkpoint by the worker now (after every commit so far); inline mode: a no-op. */
+  /**
+   * A checkpoint by the worker now (after every commit so far), handing the checkpoints over
+   * first if that is still pending; inline mode: a no-op.
+   */
   async checkpointNow(): Promise<void> {
+    this.#pendingHandOver?.now();
+    await this.#checkpointsSettled;
     await this.#checkpointHandle?.checkpointNow();
   }
 
@@ -425,6 +456,8 @@ class SqliteDatabase implements SqlDatabase {
       this.#closed = true;
       // The worker's connection goes first, so that this one, the last, checkpoints what is
       // left and removes the WAL.
+      this.#pendingHandOver?.cancel();
+      await this.#checkpointsSettled;
       await this.#checkpointHandle?.stop();
       // Answers of the last batches wait for their sync; the descriptor goes after it.
       await this.#wal?.close();
@@ -473,11 +506,14 @@ export async function openSqliteDatabaseWith(
   }
   if (path === ':memory:') return new SqliteDatabase(new SqliteConnection(db), undefined);
   const database = new SqliteDatabase(new SqliteConnection(db), new WalSync(path, walFiles));
-  await database.checkpointIn(checkpoints, resolve(path));
+  database.checkpointIn(checkpoints, resolve(path));
   return database;
 }
 
-/** Asks `db`'s checkpoint worker for a checkpoint now (internal: tests). */
+/**
+ * Asks `db`'s checkpoint worker for a checkpoint now, once the worker took the database or gave
+ * it back (internal: tests).
+ */
 export function walCheckpointNow(db: SqlDatabase): Promise<void> {
   return db instanceof SqliteDatabase ? db.checkpointNow() : Promise.resolve();
 }

@@ -50,7 +50,7 @@ export function redisUrl(): string {
 /** A fresh schema name (PostgreSQL identifier rules, ≤ 63 chars) for one suite's run. */
 export function uniqueSchemaName(prefix: string): string {
   const clean = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  const suffix = `${process.pid.toString(36)}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const suffix = `${process.pid.toString(36)}_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
   const head = /^[a-z_]/.test(clean) ? clean : `t_${clean}`;
   return `${head.slice(0, 62 - suffix.length)}_${suffix}`;
 }

@@ -63,8 +63,11 @@ describe('WAL checkpoints', () => {
   });
 
   it('runs them in the worker, keeps the WAL bounded, and leaves no WAL after close', async () => {
-    const worker = new CheckpointWorker();
+    const worker = new CheckpointWorker(undefined, 0);
     db = await openSqliteDatabaseWith(path, {}, undefined, worker);
+    // Opening does not wait for the worker (it would lengthen every start); this does.
+    expect(walCheckpointState(db)?.mode).toBe('inline');
+    await walCheckpointNow(db);
     expect(walCheckpointState(db)?.mode).toBe('worker');
     // The owner's COMMITs never checkpoint: SQLite's automatic checkpoint is off.
     expect(await autocheckpointPages(db)).toBe(0);
@@ -103,8 +106,10 @@ describe('WAL checkpoints', () => {
   it('checkpoints inline when the worker cannot open the database', async () => {
     const worker = new CheckpointWorker(
       new URL('./fixtures/refusing-checkpoint-worker.js', import.meta.url),
+      0,
     );
     db = await openSqliteDatabaseWith(path, {}, undefined, worker);
+    await walCheckpointNow(db);
     expect(walCheckpointState(db)).toMatchObject({ mode: 'inline', reason: 'unable to open file' });
     expect(await autocheckpointPages(db)).toBe(1000);
     expect(warnings.join('\n')).toContain('WAL checkpoints run inline again: unable to open file');
@@ -114,11 +119,15 @@ describe('WAL checkpoints', () => {
   it('checkpoints inline again when the worker dies, and the WAL stays bounded', async () => {
     const worker = new CheckpointWorker(
       new URL('./fixtures/dying-checkpoint-worker.js', import.meta.url),
+      0,
     );
     db = await openSqliteDatabaseWith(path, {}, undefined, worker);
-    expect(walCheckpointState(db)?.mode).toBe('worker');
-    expect(await autocheckpointPages(db)).toBe(0);
     const opened = db;
+    await until(
+      'the worker took the database',
+      () => walCheckpointState(opened)?.mode === 'worker',
+    );
+    expect(await autocheckpointPages(db)).toBe(0);
     await until('the database noticed', () => walCheckpointState(opened)?.mode === 'inline');
     expect(walCheckpointState(db)?.reason).toContain('the checkpoint worker exited (3)');
     expect(await autocheckpointPages(db)).toBe(1000);

@@ -17,6 +17,9 @@
  */
 import { Worker } from 'node:worker_threads';
 
+/** Default of `CheckpointWorker.handOverDelayMs`: past a service's start-up. */
+const DEFAULT_HAND_OVER_DELAY_MS = 5000;
+
 /** How often the worker checkpoints each database, in ms. */
 const CHECKPOINT_INTERVAL_MS = 100;
 
@@ -59,9 +62,19 @@ export class CheckpointWorker {
   /** Requests (add, checkpoint, remove) waiting for the worker's answer. */
   #requests = 0;
 
-  /** `script`: the worker's code (tests pass one that fails). */
-  constructor(script: URL = new URL('./checkpoint-worker.js', import.meta.url)) {
+  /**
+   * How long after opening a database the worker takes its checkpoints over, in ms: SQLite
+   * checkpoints inline until then, and a service's start does not wait for a worker isolate.
+   */
+  readonly handOverDelayMs: number;
+
+  /** `script`: the worker's code (tests pass one that fails); `handOverDelayMs`: see above. */
+  constructor(
+    script: URL = new URL('./checkpoint-worker.js', import.meta.url),
+    handOverDelayMs = DEFAULT_HAND_OVER_DELAY_MS,
+  ) {
     this.#script = script;
+    this.handOverDelayMs = handOverDelayMs;
   }
 
   /** Databases currently checkpointed by the worker. */
