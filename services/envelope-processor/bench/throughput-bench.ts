@@ -22,8 +22,8 @@
  *
  * Besides throughput it reports where the service's CPU went during the measured window, per
  * envelope, by thread kind (from /proc/<pid>/task/<tid>/stat: the main thread, the verification
- * worker threads, the SQLite checkpoint worker, libuv's thread pool, V8's helper threads): a profile of the service process
- * without a profiler's own overhead.
+ * worker threads, the SQLite checkpoint worker, libuv's thread pool, V8's helper threads): a
+ * profile of the service process without a profiler's own overhead.
  *
  * Caveat: on a 2-core machine the load generator shares the cores with the service in the 2-core
  * runs; the ratio then understates what the service does alone.
@@ -442,7 +442,6 @@ const runs: Run[] = [];
 const summary: Array<{
   provider: string;
   cores: number;
-  rounds: number;
   medianRatio: number;
   minRatio: number;
   maxRatio: number;
@@ -464,7 +463,7 @@ for (const provider of providers) {
       const result = await run(provider, cores, count + 20);
       mine.push(result);
       console.log(
-        `${provider.padEnd(6)} ${cores} core(s): ${String(result.envelopesPerSec).padStart(8)} env/s  ceiling ${String(result.ceilingVerifiesPerSec).padStart(8)} verify/s (±${(result.ceilingSpread * 50).toFixed(0)}%)  ratio ${result.ratio.toFixed(2)}  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  peak RSS ${result.peakRssMiB} MiB`,
+        `${provider.padEnd(6)} ${cores} core(s): ${String(result.envelopesPerSec).padStart(8)} env/s  ceiling ${String(result.ceilingVerifiesPerSec).padStart(8)} verify/s (±${((result.ceilingSpread / 2) * 100).toFixed(0)}%: before/after)  ratio ${result.ratio.toFixed(2)}  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  peak RSS ${result.peakRssMiB} MiB`,
       );
       console.log(
         `       service CPU per envelope (µs): ${Object.entries(result.cpuUsPerEnvelope)
@@ -477,7 +476,6 @@ for (const provider of providers) {
     summary.push({
       provider,
       cores,
-      rounds,
       medianRatio: Number(median(ratios).toFixed(3)),
       minRatio: Math.min(...ratios),
       maxRatio: Math.max(...ratios),

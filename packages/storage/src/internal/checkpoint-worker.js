@@ -3,13 +3,12 @@
  * and a PASSIVE checkpoint of each every `intervalMs`. Plain JavaScript so that a worker loads no
  * type stripper (it would cost the isolate memory and start-up time for ~60 lines).
  *
- * Messages in: {type: 'add', id, path}, {type: 'checkpoint', id} (now, answered with
- * {type: 'checkpoint-done', id, log, backfilled}; -1s when another process held the checkpoint
- * lock), {type: 'remove', id}. Messages out: {type: 'added', id},
- * {type: 'removed', id}, {type: 'failed', id, message} (the connection is given up: the owner
- * checkpoints inline again), {type: 'checkpointed', id, frames} (frames copied back into the
- * {type: 'checkpointed', id, log, backfilled} after a checkpoint that found new frames: the WAL's
- * frames and how many of them are now back in the database file.
+ * Messages in: {type: 'add', id, path}, {type: 'checkpoint', id} (one now), {type: 'remove', id}.
+ * Messages out: {type: 'added', id}, {type: 'removed', id}, {type: 'checkpoint-done', id, log,
+ * backfilled} (the answer to 'checkpoint'; -1s when another process held the checkpoint lock),
+ * {type: 'checkpointed', id, log, backfilled} (a scheduled checkpoint that found new frames: the
+ * WAL's frames and how many of them are back in the database file), and {type: 'failed', id,
+ * message} (the connection is given up: the owner checkpoints inline again).
  */
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';

@@ -4,7 +4,8 @@
  * and fsyncs both files, which stalled the event loop for 8–30 ms about every 300 messages of
  * 4.7 KB (measured on the reference machine; the COMMITs in between take ~1 ms). node:sqlite has
  * no asynchronous API, so the checkpoints run in a worker thread instead, on a connection of its
- * own to the same file, every 100 ms; the owner's connection turns its automatic checkpoint off.
+ * own to the same file, every 100 ms. The worker takes a database over `handOverDelayMs` after it
+ * opened; from then on the owner's connection has its automatic checkpoint off.
  *
  * One worker serves every database of the process (the embedded platform opens five), because a
  * worker isolate costs ~19 MiB of RSS. If the worker cannot open a database, fails on it, or dies,
@@ -36,7 +37,7 @@ export interface CheckpointListener {
 
 interface Registration {
   readonly listener: CheckpointListener;
-  /** Settles the pending add or remove. */
+  /** Settles the request (add, checkpoint or remove) waiting for the worker's answer. */
   settle?: (error?: Error) => void;
 }
 
@@ -47,7 +48,7 @@ type WorkerMessage =
 
 /** Stops the worker's checkpoints of one database, or runs one now. */
 export interface CheckpointHandle {
-  /** A checkpoint now, after every commit made before the call (tests, backups). */
+  /** A checkpoint now, after every commit made before the call (tests). */
   readonly checkpointNow: () => Promise<void>;
   /** Stops checkpointing the database, once the worker closed its connection. */
   readonly stop: () => Promise<void>;
@@ -59,8 +60,6 @@ export class CheckpointWorker {
   #worker: Worker | undefined;
   readonly #registrations = new Map<number, Registration>();
   #nextId = 1;
-  /** Requests (add, checkpoint, remove) waiting for the worker's answer. */
-  #requests = 0;
 
   /**
    * How long after opening a database the worker takes its checkpoints over, in ms: SQLite
@@ -113,11 +112,11 @@ export class CheckpointWorker {
     }
     const worker = this.#start();
     // Someone awaits the answer: until it comes, the worker is what the process waits for.
-    if (this.#requests++ === 0) worker.ref();
+    worker.ref();
     return new Promise<void>((resolve, reject) => {
       registration.settle = (error) => {
         registration.settle = undefined;
-        if (--this.#requests === 0) this.#worker?.unref();
+        if (!this.#awaitingAnswers()) this.#worker?.unref();
         if (error === undefined) resolve();
         else {
           this.#registrations.delete(id);
@@ -126,6 +125,14 @@ export class CheckpointWorker {
       };
       worker.postMessage(message);
     });
+  }
+
+  /** Whether any request still waits for the worker's answer. */
+  #awaitingAnswers(): boolean {
+    for (const registration of this.#registrations.values()) {
+      if (registration.settle !== undefined) return true;
+    }
+    return false;
   }
 
   #start(): Worker {
