@@ -3,7 +3,7 @@
  * pragmas, the directory, busy mapping, reopening the file, group commit).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,6 +55,34 @@ describe('sqlite specifics', () => {
     expect(await pragma('synchronous')).toBe(1);
     expect(await pragma('foreign_keys')).toBe(1);
     expect(await pragma('busy_timeout')).toBe(5000);
+    expect(await pragma('temp_store')).toBe(2); // MEMORY
+  });
+
+  it('keeps the savepoint journal of a group commit in memory, not in a temporary file', async () => {
+    // Every unit of a group commit runs in a savepoint, and SQLite copies each page a savepoint
+    // changes into a sub-journal; beyond 64 KiB that spills into a temporary file (opened and
+    // unlinked at once), costing two syscalls per page. temp_store=MEMORY keeps it in memory.
+    const temporaryFiles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return /etilqs_/.test(readlinkSync(`/proc/self/fd/${fd}`));
+        } catch {
+          return false; // closed meanwhile
+        }
+      }).length;
+    await db.executeScript('CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)');
+    const rows = Array.from({ length: 64 }, (_, i) => i);
+    await db.transaction(async (tx) => {
+      for (const id of rows)
+        await tx.execute('INSERT INTO t VALUES ($1, $2)', [id, new Uint8Array(4000)]);
+    });
+    let duringUnit = -1;
+    await db.transaction(async (tx) => {
+      // Rewrites ~256 KiB of existing pages inside this unit's savepoint.
+      await tx.execute('UPDATE t SET body = $1', [new Uint8Array(4000).fill(1)]);
+      duringUnit = temporaryFiles();
+    });
+    expect(duringUnit).toBe(0);
   });
 
   it('keeps committed data across close and reopen', async () => {

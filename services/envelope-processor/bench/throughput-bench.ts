@@ -23,7 +23,9 @@
  * Besides throughput it reports where the service's CPU went during the measured window, per
  * envelope, by thread kind (from /proc/<pid>/task/<tid>/stat: the main thread, the verification
  * worker threads, the SQLite checkpoint worker, libuv's thread pool, V8's helper threads): a
- * profile of the service process without a profiler's own overhead.
+ * profile of the service process without a profiler's own overhead. Next to it, the read/write
+ * family syscalls per envelope by the same thread kinds (/proc/<pid>/task/<tid>/io), because a
+ * syscall is what costs most on the VMs this runs on.
  *
  * Caveat: on a 2-core machine the load generator shares the cores with the service in the 2-core
  * runs; the ratio then understates what the service does alone.
@@ -154,10 +156,21 @@ function rssMiB(pid: number): number {
   }
 }
 
-/** CPU time (user + system) per thread kind of process `pid`, in ms. */
-function threadCpuMs(pid: number): Map<string, number> {
+/** What one thread kind of the service used: CPU (user + system) in ms, read/write syscalls. */
+interface ThreadUse {
+  cpuMs: number;
+  syscalls: number;
+}
+
+/**
+ * CPU time and read/write-family syscalls (from /proc/<pid>/task/<tid>/{stat,io}: syscr + syscw,
+ * which count read, pread, readv, write, pwrite, writev … but not futex, fcntl or epoll) per
+ * thread kind of process `pid`. Syscalls are counted because they are expensive on this kind of VM
+ * (docs/envelope-processor.md).
+ */
+function threadUse(pid: number): Map<string, ThreadUse> {
   const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
-  const byKind = new Map<string, number>();
+  const byKind = new Map<string, ThreadUse>();
   let tids: string[] = [];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -167,9 +180,12 @@ function threadCpuMs(pid: number): Map<string, number> {
   for (const tid of tids) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const io = readFileSync(`/proc/${pid}/task/${tid}/io`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+      const cpuMs = (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+      const syscalls =
+        Number(/syscr:\s+(\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0);
       const kind =
         comm === 'MainThread' || comm === 'node'
           ? 'main'
@@ -182,7 +198,10 @@ function threadCpuMs(pid: number): Map<string, number> {
                 : comm === 'V8Worker'
                   ? 'V8 helpers'
                   : 'other';
-      byKind.set(kind, (byKind.get(kind) ?? 0) + ms);
+      const use = byKind.get(kind) ?? { cpuMs: 0, syscalls: 0 };
+      use.cpuMs += cpuMs;
+      use.syscalls += syscalls;
+      byKind.set(kind, use);
     } catch {
       // the thread ended meanwhile
     }
@@ -215,6 +234,8 @@ interface Run {
   peakRssMiB: number;
   /** Service CPU per envelope in µs during the measured window, by thread kind. */
   cpuUsPerEnvelope: Record<string, number>;
+  /** The service's read/write-family syscalls per envelope during the window, by thread kind. */
+  syscallsPerEnvelope: Record<string, number>;
   /** CPU of this process (the load generator) per envelope, µs: on 2 cores it shares them. */
   loadGeneratorCpuUsPerEnvelope: number;
 }
@@ -379,7 +400,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
   }, 50);
   const latencies: number[] = [];
   let next = 0;
-  const cpuBefore = threadCpuMs(child.pid ?? 0);
+  const useBefore = threadUse(child.pid ?? 0);
   const ownBefore = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
@@ -395,7 +416,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  const cpuAfter = threadCpuMs(child.pid ?? 0);
+  const useAfter = threadUse(child.pid ?? 0);
   const own = process.cpuUsage(ownBefore);
   clearInterval(sampler);
   client.close();
@@ -406,13 +427,21 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
   const ceiling = (ceilingBefore + ceilingAfter) / 2;
   const envelopesPerSec = latencies.length / seconds;
   const cpuUsPerEnvelope: Record<string, number> = {};
+  const syscallsPerEnvelope: Record<string, number> = {};
+  const envelopes = Math.max(1, latencies.length);
   let totalCpuMs = 0;
-  for (const [kind, ms] of cpuAfter) {
-    const spent = ms - (cpuBefore.get(kind) ?? 0);
+  let totalSyscalls = 0;
+  for (const [kind, use] of useAfter) {
+    const before = useBefore.get(kind) ?? { cpuMs: 0, syscalls: 0 };
+    const spent = use.cpuMs - before.cpuMs;
+    const calls = use.syscalls - before.syscalls;
     totalCpuMs += spent;
-    cpuUsPerEnvelope[kind] = Math.round((spent * 1000) / Math.max(1, latencies.length));
+    totalSyscalls += calls;
+    cpuUsPerEnvelope[kind] = Math.round((spent * 1000) / envelopes);
+    syscallsPerEnvelope[kind] = Number((calls / envelopes).toFixed(1));
   }
-  cpuUsPerEnvelope.total = Math.round((totalCpuMs * 1000) / Math.max(1, latencies.length));
+  cpuUsPerEnvelope.total = Math.round((totalCpuMs * 1000) / envelopes);
+  syscallsPerEnvelope.total = Number((totalSyscalls / envelopes).toFixed(1));
   const loadGeneratorCpuUsPerEnvelope = Math.round(
     (own.user + own.system) / Math.max(1, latencies.length),
   );
@@ -430,6 +459,7 @@ async function run(provider: 'native' | 'noble', cores: number, count: number): 
     p99Ms: percentile(latencies, 0.99),
     peakRssMiB: Number(peakRss.toFixed(1)),
     cpuUsPerEnvelope,
+    syscallsPerEnvelope,
     loadGeneratorCpuUsPerEnvelope,
   };
 }
@@ -469,6 +499,11 @@ for (const provider of providers) {
         `       service CPU per envelope (µs): ${Object.entries(result.cpuUsPerEnvelope)
           .map(([kind, us]) => `${kind} ${us}`)
           .join(', ')}; load generator ${result.loadGeneratorCpuUsPerEnvelope}`,
+      );
+      console.log(
+        `       read/write syscalls per envelope: ${Object.entries(result.syscallsPerEnvelope)
+          .map(([kind, calls]) => `${kind} ${calls}`)
+          .join(', ')}`,
       );
     }
     runs.push(...mine);
