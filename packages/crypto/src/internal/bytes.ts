@@ -74,11 +74,18 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Lower-case hex of bytes. */
+/** The two hex digits of every byte value. */
+const HEX_DIGITS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/**
+ * Lower-case hex of bytes. Joined from an array rather than appended byte by byte: `+=` builds a
+ * rope of one V8 string node per byte (~40 bytes each), which a load generator holding 16,000
+ * hex-encoded 4.7 KB envelopes ran out of its 4 GB heap with.
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
-  return out;
+  const digits = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) digits[i] = HEX_DIGITS[bytes[i] ?? 0] ?? '';
+  return digits.join('');
 }
 
 /** Bytes of a hex string; throws on odd length or non-hex characters. */
