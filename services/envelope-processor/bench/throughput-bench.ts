@@ -18,7 +18,7 @@
  * `--concurrency` (envelopes in flight, default 128: four calls of 32) is set to saturate the
  * service: with two calls of 32 in flight a 2-core service stayed partly idle (2,198 vs 2,503
  * envelopes/s with four calls, 2026-12-02), so throughput measured latency, not capacity.
-
+ *
  * The ceiling is measured right before and right after each service run and the ratio uses the
  * mean: a shared VM drifts by tens of percent within a minute (seen: 1,620–3,000 verify/s on one
  * core between consecutive runs), and the spread printed next to it says how far. `--rounds N`
@@ -474,11 +474,11 @@ async function run(
   for (const [kind, use] of useAfter) {
     const before = useBefore.get(kind) ?? { cpuMs: 0, syscalls: 0 };
     const spent = use.cpuMs - before.cpuMs;
-    const calls = use.syscalls - before.syscalls;
+    const syscalls = use.syscalls - before.syscalls;
     totalCpuMs += spent;
-    totalSyscalls += calls;
+    totalSyscalls += syscalls;
     cpuUsPerEnvelope[kind] = Math.round((spent * 1000) / envelopes);
-    syscallsPerEnvelope[kind] = Number((calls / envelopes).toFixed(1));
+    syscallsPerEnvelope[kind] = Number((syscalls / envelopes).toFixed(1));
   }
   cpuUsPerEnvelope.total = Math.round((totalCpuMs * 1000) / envelopes);
   syscallsPerEnvelope.total = Number((totalSyscalls / envelopes).toFixed(1));
