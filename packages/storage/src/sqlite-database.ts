@@ -230,7 +230,8 @@ class SqliteDatabase implements SqlDatabase {
   #closed = false;
   /** undefined for ':memory:' (nothing to make durable). */
   readonly #wal: WalSync | undefined;
-  #checkpoints: WalCheckpointState = { mode: 'inline', workerCheckpoints: 0, pendingFrames: 0 };
+  /** The worker's counters and, once it gave the checkpoints back, why (mode: see the getter). */
+  #checkpoints: Omit<WalCheckpointState, 'mode'> = { workerCheckpoints: 0, pendingFrames: 0 };
   /** The checkpoint worker's handle on this file, while it checkpoints it. */
   #checkpointHandle: CheckpointHandle | undefined;
   /** Settles once the worker took the checkpoints or SQLite has them again. */
@@ -244,7 +245,11 @@ class SqliteDatabase implements SqlDatabase {
   }
 
   get walCheckpoints(): WalCheckpointState {
-    return this.#checkpoints;
+    // The worker checkpoints exactly while it holds a handle on this file.
+    return {
+      ...this.#checkpoints,
+      mode: this.#checkpointHandle === undefined ? 'inline' : 'worker',
+    };
   }
 
   /**
@@ -274,7 +279,7 @@ class SqliteDatabase implements SqlDatabase {
   async #handOver(worker: CheckpointWorker, path: string): Promise<void> {
     if (this.#closed) return;
     const inline = (reason: string) => {
-      this.#checkpoints = { ...this.#checkpoints, mode: 'inline', reason };
+      this.#checkpoints = { ...this.#checkpoints, reason };
       this.#checkpointHandle = undefined;
       if (this.#closed) return;
       this.#connection.exec(`PRAGMA wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
@@ -293,7 +298,6 @@ class SqliteDatabase implements SqlDatabase {
           };
         },
       });
-      this.#checkpoints = { ...this.#checkpoints, mode: 'worker' };
       // The worker has them now: SQLite's own checkpoints inside COMMITs stop.
       if (!this.#closed) this.#connection.exec('PRAGMA wal_autocheckpoint = 0');
     } catch (err) {
