@@ -29,7 +29,13 @@
  * recorded as `policy.fail_open`; every deny is recorded as `policy.denied`.
  *
  * Clean decisions are cached (LRU keyed by the canonical request and the policy version); the
- * cache is emptied whenever a different version is loaded. Failures are not cached.
+ * cache is emptied whenever a different version is loaded. Failures are not cached. The key
+ * holds only the context attributes that the policies able to decide the request read
+ * (internal/context-reads.ts): under the default policy, which reads none, every send from A to
+ * B shares one decision whatever its size, instead of each new `sizeBytes` costing a wasm
+ * evaluation. Other context attributes cannot change the decision, its reasons or its errors,
+ * and cannot make Cedar's request validation fail either, since `checkContext` has already
+ * checked every attribute against the schema.
  */
 import { performance } from 'node:perf_hooks';
 import { AUDIT_ACTIONS, type AuditSink, DISCARD_AUDIT } from '@proof-messenger/audit-log';
@@ -39,8 +45,9 @@ import { type CedarEngine, wasmCedarEngine } from './cedar-engine.ts';
 import { cacheKey, checkRequest, NAMESPACE, toCedarRequest } from './internal/cedar-request.ts';
 import { clip } from './internal/clip.ts';
 import { describeCedarError, splitPolicies } from './internal/compile-policy-set.ts';
+import { type ContextReads, contextReads, unionOfReads } from './internal/context-reads.ts';
 import { LruCache } from './internal/lru-cache.ts';
-import { PolicyIndex } from './internal/policy-index.ts';
+import { type Partition, PolicyIndex } from './internal/policy-index.ts';
 import {
   type PolicyScope,
   type SchemaHierarchy,
@@ -116,6 +123,19 @@ interface Active {
   readonly index: PolicyIndex | undefined;
   /** Partition key → id of its pre-parsed set. */
   readonly partitions: Map<string, string>;
+  /** Policy id → the context attributes it reads. */
+  readonly reads: ReadonlyMap<string, ContextReads>;
+  /** What the whole version reads, as the cache key lists it (sorted). */
+  readonly wholeKeys: ContextKeys;
+  /** Partition key → what its policies read (sorted), computed on first use. */
+  readonly partitionKeys: Map<string, ContextKeys>;
+}
+
+/** The context attributes a cache key holds: sorted names, or 'all'. */
+type ContextKeys = readonly string[] | 'all';
+
+function keysOf(reads: ContextReads): ContextKeys {
+  return reads === 'all' ? 'all' : [...reads].sort();
 }
 
 interface Counters {
@@ -231,6 +251,10 @@ export class CedarAuthorizer implements Authorizer {
       );
     }
     this.#warmUp(setId);
+    const reads = new Map<string, ContextReads>();
+    for (const id of Object.keys(split.named.policies)) {
+      reads.set(id, contextReads(split.named.json[id]));
+    }
     let index: PolicyIndex | undefined;
     if (this.#hierarchy !== undefined) {
       const scopes = new Map<string, PolicyScope>();
@@ -246,6 +270,9 @@ export class CedarAuthorizer implements Authorizer {
       policies: split.named.policies,
       index,
       partitions: new Map(),
+      reads,
+      wholeKeys: keysOf(unionOfReads(reads.values())),
+      partitionKeys: new Map(),
     };
     this.#cache.clear();
     this.#log.info({ policyVersion: policy.version }, 'authorization policy loaded');
@@ -296,16 +323,13 @@ export class CedarAuthorizer implements Authorizer {
    * The pre-parsed set to decide `request` with: its partition's, parsed on first use. Falls
    * back to the whole version (always correct) if Cedar cannot parse the partition.
    */
-  #setIdFor(active: Active, request: AuthorizationRequest): string {
+  #setIdFor(
+    active: Active,
+    partition: Partition | undefined,
+    request: AuthorizationRequest,
+  ): string {
     const index = active.index;
-    if (index === undefined) return active.setId;
-    const partition = index.partition({
-      action: request.action,
-      principalType: `${NAMESPACE}::${request.principal.type}`,
-      principalId: request.principal.id,
-      resourceType: `${NAMESPACE}::${request.resource.type}`,
-      resourceId: request.resource.id,
-    });
+    if (index === undefined || partition === undefined) return active.setId;
     const known = active.partitions.get(partition.key);
     if (known !== undefined) return known;
     let setId = active.setId;
@@ -330,6 +354,28 @@ export class CedarAuthorizer implements Authorizer {
     }
     active.partitions.set(partition.key, setId);
     return setId;
+  }
+
+  /** The partition of `request` in the active version; undefined when not partitioning. */
+  #partitionOf(active: Active, request: AuthorizationRequest): Partition | undefined {
+    return active.index?.partition({
+      action: request.action,
+      principalType: `${NAMESPACE}::${request.principal.type}`,
+      principalId: request.principal.id,
+      resourceType: `${NAMESPACE}::${request.resource.type}`,
+      resourceId: request.resource.id,
+    });
+  }
+
+  /** The context attributes the policies that can decide a request of `partition` read. */
+  #contextKeys(active: Active, partition: Partition | undefined): ContextKeys {
+    if (partition === undefined) return active.wholeKeys;
+    let keys = active.partitionKeys.get(partition.key);
+    if (keys === undefined) {
+      keys = keysOf(unionOfReads(partition.ids.map((id) => active.reads.get(id) ?? 'all')));
+      active.partitionKeys.set(partition.key, keys);
+    }
+    return keys;
   }
 
   async authorize(request: AuthorizationRequest): Promise<Decision> {
@@ -362,13 +408,16 @@ export class CedarAuthorizer implements Authorizer {
     if (active === undefined) {
       return this.#failed(request, 0, ['no policy version is loaded']);
     }
-    const key = cacheKey(request, version);
+    const partition = this.#partitionOf(active, request);
+    // An action the schema does not know reaches Cedar with whatever context it has: keep all.
+    const contextKeys = shape === undefined ? 'all' : this.#contextKeys(active, partition);
+    const key = cacheKey(request, version, contextKeys);
     const hit = this.#cache.get(key);
     if (hit !== undefined) {
       this.#counters.cacheHits += 1;
       return hit.allowed ? this.#allowed(hit) : this.#deny(request, hit);
     }
-    const setId = this.#setIdFor(active, request);
+    const setId = this.#setIdFor(active, partition, request);
     const started = this.#clock();
     let answer: ReturnType<CedarEngine['statefulIsAuthorized']>;
     try {

@@ -43,7 +43,7 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
 }
 
 describe('decision cache', () => {
-  it('counts hits, keys on the whole request, and is emptied by a new version', async () => {
+  it('counts hits, keys on what the policies read, and is emptied by a new version', async () => {
     const authorizer = new CedarAuthorizer();
     authorizer.use({ version: 1, text: loadDefaultPolicy() });
     const first = await authorizer.authorize(cleartextSend);
@@ -55,11 +55,15 @@ describe('decision cache', () => {
       cached: false,
     });
     expect(await authorizer.authorize(cleartextSend)).toEqual({ ...first, cached: true });
-    // A different context is a different request.
-    expect((await authorizer.authorize({ ...cleartextSend, context: sendContext() })).cached).toBe(
-      false,
-    );
-    expect(authorizer.stats()).toMatchObject({ decisions: 3, cacheHits: 1, cacheEntries: 2 });
+    // The default policy reads no context: another size or mode is the same decision.
+    expect(
+      await authorizer.authorize({ ...cleartextSend, context: sendContext({ sizeBytes: 7 }) }),
+    ).toEqual({ ...first, cached: true });
+    // Another recipient is another request.
+    expect(
+      (await authorizer.authorize({ ...cleartextSend, resource: agent('carol') })).cached,
+    ).toBe(false);
+    expect(authorizer.stats()).toMatchObject({ decisions: 4, cacheHits: 2, cacheEntries: 2 });
 
     authorizer.use({ version: 2, text: NO_CLEARTEXT });
     expect(authorizer.stats().cacheEntries).toBe(0);
@@ -71,7 +75,44 @@ describe('decision cache', () => {
       cached: false,
     });
     expect((await authorizer.authorize(cleartextSend)).cached).toBe(true);
-    expect(authorizer.stats()).toMatchObject({ decisions: 5, cacheHits: 2, denies: 2 });
+    // Version 2 reads context.cleartext: a send that differs in it is decided anew, and allowed.
+    expect(await authorizer.authorize({ ...cleartextSend, context: sendContext() })).toEqual({
+      allowed: true,
+      policyVersion: 2,
+      reasons: ['send-any'],
+      errors: [],
+      cached: false,
+    });
+    expect(authorizer.stats()).toMatchObject({ decisions: 7, cacheHits: 3, denies: 2 });
+  });
+
+  it('keys a partition on the attributes its own policies read', async () => {
+    const SIZE_LIMIT_FOR_SVC = `${loadDefaultPolicy()}
+@id("svc-size-limit")
+forbid (principal, action == ProofMessenger::Action::"SendMessage", resource == ProofMessenger::Agent::"svc")
+when { context.sizeBytes > 1000 };
+`;
+    for (const partitionPolicies of [true, false]) {
+      const authorizer = new CedarAuthorizer({ partitionPolicies });
+      authorizer.use({ version: 1, text: SIZE_LIMIT_FOR_SVC });
+      const send = (to: string, sizeBytes: number) =>
+        authorizer.authorize({
+          principal: agent('alice'),
+          action: 'SendMessage',
+          resource: agent(to),
+          context: sendContext({ sizeBytes }),
+        });
+      expect(await send('svc', 500)).toMatchObject({ allowed: true, cached: false });
+      expect(await send('svc', 5000)).toMatchObject({
+        allowed: false,
+        reasons: ['svc-size-limit'],
+        cached: false,
+      });
+      expect(await send('svc', 500)).toMatchObject({ allowed: true, cached: true });
+      expect(await send('bob', 500)).toMatchObject({ allowed: true, cached: false });
+      // Only a partitioned authorizer knows that no policy deciding sends to bob reads the size.
+      expect(await send('bob', 5000)).toMatchObject({ allowed: true, cached: partitionPolicies });
+    }
   });
 
   it('keeps at most cacheSize entries, and none with cacheSize 0', async () => {

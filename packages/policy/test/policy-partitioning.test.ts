@@ -395,3 +395,51 @@ describe('partitioned decisions equal decisions over the whole set', () => {
     expect(seen.noPermit).toBeGreaterThan(50);
   }, 60_000);
 });
+
+/** Sends among a few agents whose context varies in every attribute. */
+const send: fc.Arbitrary<AuthorizationRequest> = fc
+  .record({
+    from: fc.constantFrom(...AGENTS),
+    to: fc.constantFrom(...AGENTS),
+    sizeBytes: fc.integer({ min: 0, max: 4000 }),
+    priority: fc.constantFrom('low', 'normal', 'critical'),
+    cleartext: fc.boolean(),
+  })
+  .map((r) => ({
+    principal: agent(r.from),
+    action: 'SendMessage',
+    resource: agent(r.to),
+    context: sendContext({ sizeBytes: r.sizeBytes, priority: r.priority, cleartext: r.cleartext }),
+  }));
+
+describe('cached decisions equal uncached ones', () => {
+  it('for random policy sets and random requests, whatever their context', () => {
+    // Hits on a request never decided before in that exact form: a cache keyed on the whole
+    // context would have missed them, so these are the hits that context-reads.ts allows.
+    let hitsOnNewContexts = 0;
+    fc.assert(
+      fc.property(
+        policySet,
+        fc.array(fc.oneof(request, send), { minLength: 40, maxLength: 40 }),
+        (set, requests) => {
+          const text = policyText(set);
+          const options = { decisionTimeoutMs: 60_000 };
+          const cached = new CedarAuthorizer(options);
+          const reference = new CedarAuthorizer({ ...options, cacheSize: 0 });
+          cached.use({ version: 1, text });
+          reference.use({ version: 1, text });
+          const decided = new Set<string>();
+          for (const r of requests) {
+            const decision = cached.decide(r);
+            expect({ ...decision, cached: false }).toEqual(reference.decide(r));
+            const exact = JSON.stringify(r);
+            if (decision.cached && !decided.has(exact)) hitsOnNewContexts += 1;
+            decided.add(exact);
+          }
+        },
+      ),
+      { numRuns: 60, seed: 20261202 },
+    );
+    expect(hitsOnNewContexts).toBeGreaterThan(200);
+  }, 60_000);
+});

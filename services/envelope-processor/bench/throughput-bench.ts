@@ -1,7 +1,7 @@
 /**
  * Envelope-processor throughput benchmark. For each crypto provider and core count, the service
  * runs as its own process pinned to those cores (taskset), embedded mode, and receives
- * pre-sealed 1 KiB envelopes from a load generator in this process; next to it, in the same run,
+ * pre-sealed envelopes (1 KiB payloads by default) from a load generator in this process; next to it, in the same run,
  * on the same cores and provider, the crypto-only ceiling (composite ML-DSA-65 + Ed25519 verify of
  * the same envelopes) is measured. Reports throughput, ratio to the ceiling, send latency and the
  * service's peak RSS, then one JSON line.
@@ -9,7 +9,12 @@
  * Usage: pnpm bench:ep [--messages 2000] [--noble-messages 200] [--concurrency 128] [--cores 1,2]
  *                      [--warmup 2000] [--noble-warmup 50]   (envelopes sent before measuring)
  *                      [--providers native,noble] [--verify-workers cores|N]   (0 = verify on the event loop)
- *                      [--batch 32] [--rounds 1]
+ *                      [--batch 32] [--rounds 1] [--payload-bytes 1024|MIN-MAX]
+ *
+ * `--payload-bytes MIN-MAX` spreads payload sizes over the range (real traffic does not come
+ * in one size, and a size-keyed cache would look better than it is with one).
+ * PM_BENCH_NODE_ARGS="--flag …" passes Node flags to the service process only (profilers,
+ * heap options); PM_BENCH_CPU_PROF=dir is short for a CPU profile into dir.
  *
  * `--batch N` (default 32) sends N envelopes of one sender per SendMessages call, with
  * max(2, ⌈concurrency / N⌉) calls in flight (at least two, so the service never waits for the load
@@ -64,6 +69,7 @@ import { RawUnaryClient } from '@proof-messenger/rpc/testing';
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '2000' },
+    'payload-bytes': { type: 'string', default: '1024' },
     'noble-messages': { type: 'string', default: '200' },
     warmup: { type: 'string', default: '2000' },
     'noble-warmup': { type: 'string', default: '50' },
@@ -84,6 +90,13 @@ const callsInFlight =
   batchSize === 1 ? concurrency : Math.max(2, Math.ceil(concurrency / batchSize));
 const coreCounts = (values.cores ?? '1,2').split(',').map(Number);
 const rounds = Math.max(1, Math.min(20, Number(values.rounds)));
+const payloadRange = /^(\d+)(?:-(\d+))?$/.exec(values['payload-bytes']);
+if (payloadRange === null) throw new Error('--payload-bytes is N or MIN-MAX (bytes)');
+const payloadMin = Number(payloadRange[1]);
+const payloadMax = Number(payloadRange[2] ?? payloadRange[1]);
+if (payloadMax < payloadMin) throw new Error('--payload-bytes MIN-MAX needs MIN <= MAX');
+/** The i-th envelope's payload size: spread over the range by a fixed stride (no RNG, same every run). */
+const payloadBytes = (i: number) => payloadMin + ((i * 7919) % (payloadMax - payloadMin + 1));
 const root = resolve(import.meta.dirname, '../../..');
 const SEND_MESSAGE = `/${EnvelopeProcessorService.typeName}/SendMessage`;
 const SEND_MESSAGES = `/${EnvelopeProcessorService.typeName}/SendMessages`;
@@ -123,7 +136,6 @@ if (prekey === undefined) throw new Error('no prekey');
 const authorizations = await Promise.all(senders.map((sender) => sender.client.authorization()));
 
 async function sealBatch(count: number): Promise<Array<{ sender: number; envelope: Envelope }>> {
-  const payload = new Uint8Array(1024).fill(42);
   const batch: Array<{ sender: number; envelope: Envelope }> = [];
   for (let i = 0; i < count; i++) {
     const index = i % senders.length;
@@ -134,7 +146,7 @@ async function sealBatch(count: number): Promise<Array<{ sender: number; envelop
       sender.signer,
       { senderId: sender.agentId, recipientId: 'sink' },
       [{ keyId: prekey?.keyId ?? '', publicKey: prekey?.publicKey ?? new Uint8Array() }],
-      payload,
+      new Uint8Array(payloadBytes(i)).fill(42),
     );
     batch.push({ sender: index, envelope });
   }
@@ -344,6 +356,7 @@ async function run(
   const profile = process.env.PM_BENCH_CPU_PROF
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.PM_BENCH_CPU_PROF]
     : [];
+  if (process.env.PM_BENCH_NODE_ARGS) profile.push(...process.env.PM_BENCH_NODE_ARGS.split(' '));
   const child = spawn(
     'taskset',
     ['-c', cpuList, node, ...profile, join(root, 'services/envelope-processor/bin/start.js')],
@@ -506,7 +519,7 @@ async function run(
 }
 
 console.log(
-  `envelope-processor throughput, node ${process.version}, ${batchSize === 1 ? `SendMessage, ${concurrency} in flight` : `SendMessages of ${batchSize}, ${callsInFlight} calls in flight`}, 1 KiB envelopes, embedded queue`,
+  `envelope-processor throughput, node ${process.version}, ${batchSize === 1 ? `SendMessage, ${concurrency} in flight` : `SendMessages of ${batchSize}, ${callsInFlight} calls in flight`}, payloads of ${payloadMin === payloadMax ? `${payloadMin}` : `${payloadMin}–${payloadMax}`} bytes, embedded queue`,
 );
 const runs: Run[] = [];
 /** Per provider and core count over the rounds: the median ratio and its range. */
@@ -573,6 +586,7 @@ console.log(
     batch: batchSize,
     callsInFlight,
     rounds,
+    payloadBytes: { min: payloadMin, max: payloadMax },
     summary,
     runs,
   }),

@@ -110,10 +110,20 @@ export function toCedarRequest(request: AuthorizationRequest): CedarRequest {
 
 /**
  * The cache key of a checked request: everything a decision can depend on, in a fixed order
- * (context keys sorted, the allowlist sorted since it is a set), plus the policy version.
+ * (the allowlist sorted since it is a set), plus the policy version. Of the context it holds the
+ * attributes `contextKeys` names (sorted; those the deciding policies read, see
+ * context-reads.ts), or all of them, sorted, for 'all'.
  */
-export function cacheKey(request: AuthorizationRequest, version: number): string {
-  const context = Object.entries(request.context ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+export function cacheKey(
+  request: AuthorizationRequest,
+  version: number,
+  contextKeys: readonly string[] | 'all' = 'all',
+): string {
+  const given = request.context ?? {};
+  const context =
+    contextKeys === 'all'
+      ? Object.entries(given).sort(([a], [b]) => (a < b ? -1 : 1))
+      : contextKeys.filter((name) => Object.hasOwn(given, name)).map((name) => [name, given[name]]);
   const channel = request.resourceAttributes;
   return JSON.stringify([
     version,
