@@ -32,6 +32,14 @@
  * fsync there; a worker thread checkpoints instead (internal/wal-checkpoints.ts), and SQLite takes
  * over again if the worker cannot.
  *
+ * WAL reset: SQLite starts writing the WAL from its beginning again only when a write
+ * transaction begins while every frame is back in the database file. Under steady load a
+ * commit always lands while the worker's checkpoint runs, so that moment never came and the WAL
+ * grew without bound (468 MiB after 200 MB of messages, against a 207 MiB database). So once
+ * the worker reports a WAL of WAL_RESET_FRAMES or more, the next group commit waits (the event
+ * loop does not) until the worker has checkpointed with no writer in its way; that commit then
+ * restarts the WAL, and `journal_size_limit` gives the file's extra length back to the disk.
+ *
  * Concurrency: DatabaseSync is one synchronous connection. Each statement is atomic on its own,
  * but a unit spans awaits, and any statement issued meanwhile would run inside the batch. So one
  * FIFO mutex orders everything: a batch holds it from BEGIN IMMEDIATE to COMMIT/ROLLBACK, and
@@ -75,6 +83,12 @@ const MAX_BATCH_UNITS = 256;
 /** SQLite's own automatic checkpoint interval, in WAL pages: used when no worker checkpoints. */
 const INLINE_CHECKPOINT_PAGES = 1000;
 
+/** WAL frames (16 MiB of 4 KiB pages) from which the next commit waits for a full checkpoint. */
+const WAL_RESET_FRAMES = 4096;
+
+/** What a WAL file is cut back to when SQLite restarts it (see the module header). */
+const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
 /** Who checkpoints a database's WAL (see internal/wal-checkpoints.ts). */
 export interface WalCheckpointState {
   /** 'worker': the checkpoint worker; 'inline': SQLite, inside the COMMITs on this thread. */
@@ -83,6 +97,8 @@ export interface WalCheckpointState {
   readonly workerCheckpoints: number;
   /** WAL frames not yet copied back, as of the worker's last checkpoint. */
   readonly pendingFrames: number;
+  /** Checkpoints that left the WAL fully backfilled so that the next commit restarted it. */
+  readonly walResets: number;
   /** Why the worker is not (or no longer) checkpointing, if it is not. */
   readonly reason?: string;
 }
@@ -231,7 +247,19 @@ class SqliteDatabase implements SqlDatabase {
   /** undefined for ':memory:' (nothing to make durable). */
   readonly #wal: WalSync | undefined;
   /** The worker's counters and, once it gave the checkpoints back, why (mode: see the getter). */
-  #checkpoints: Omit<WalCheckpointState, 'mode'> = { workerCheckpoints: 0, pendingFrames: 0 };
+  #checkpoints: Omit<WalCheckpointState, 'mode'> = {
+    workerCheckpoints: 0,
+    pendingFrames: 0,
+    walResets: 0,
+  };
+  /** The worker reported a WAL of WAL_RESET_FRAMES or more: reset it before the next batch. */
+  #walResetDue = false;
+  /**
+   * The WAL's frames when a reset left it fully backfilled (0: none pending). Its restart shows
+   * as a report below WAL_RESET_FRAMES; if another WAL_RESET_FRAMES come instead (a reader of
+   * another process kept SQLite from restarting it), the reset is tried again.
+   */
+  #walResetLog = 0;
   /** The checkpoint worker's handle on this file, while it checkpoints it. */
   #checkpointHandle: CheckpointHandle | undefined;
   /** Settles once the worker took the checkpoints or SQLite has them again. */
@@ -296,6 +324,10 @@ class SqliteDatabase implements SqlDatabase {
             workerCheckpoints: this.#checkpoints.workerCheckpoints + 1,
             pendingFrames: log - backfilled,
           };
+          if (log < WAL_RESET_FRAMES || log >= this.#walResetLog + WAL_RESET_FRAMES) {
+            this.#walResetLog = 0;
+          }
+          if (log >= WAL_RESET_FRAMES && this.#walResetLog === 0) this.#walResetDue = true;
         },
       });
       // The worker has them now: SQLite's own checkpoints inside COMMITs stop.
@@ -313,6 +345,30 @@ class SqliteDatabase implements SqlDatabase {
     this.#pendingHandOver?.now();
     await this.#checkpointsSettled;
     await this.#checkpointHandle?.checkpointNow();
+  }
+
+  /**
+   * Lets the worker checkpoint while no commit is in flight (the caller holds the next batch
+   * back), so that every frame is backfilled and the next commit restarts the WAL. A reader of
+   * another process can still keep a frame from being backfilled: then the next report tries
+   * again.
+   */
+  async #resetWal(): Promise<void> {
+    this.#walResetDue = false;
+    const handle = this.#checkpointHandle;
+    if (handle === undefined) return;
+    try {
+      const { log, backfilled } = await handle.checkpointNow();
+      if (log > 0 && backfilled === log) {
+        // The next commit restarts the WAL; until a report shows it, do not ask again (this
+        // checkpoint's own report, just received, asked already).
+        this.#walResetLog = log;
+        this.#walResetDue = false;
+        this.#checkpoints = { ...this.#checkpoints, walResets: this.#checkpoints.walResets + 1 };
+      }
+    } catch {
+      // The worker tells its failures through `failed` (SQLite checkpoints inline then).
+    }
   }
 
   /** Resolves once every commit made so far is durable. */
@@ -375,6 +431,7 @@ class SqliteDatabase implements SqlDatabase {
       // queued while a batch ran go straight into the next one.
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.#queued.length > 0) {
+        if (this.#walResetDue) await this.#resetWal();
         const batch = this.#queued.splice(0, MAX_BATCH_UNITS);
         const release = await this.#mutex.acquire();
         let synced: Promise<void> | undefined;
@@ -510,6 +567,7 @@ export async function openSqliteDatabaseWith(
     db.exec(`PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       PRAGMA temp_store = MEMORY;
+      PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES};
       PRAGMA foreign_keys = ON;
       PRAGMA busy_timeout = ${busyTimeoutMs};`);
   } catch (err) {

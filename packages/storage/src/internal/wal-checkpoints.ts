@@ -10,7 +10,9 @@
  * One worker serves every database of the process (the embedded platform opens five), because a
  * worker isolate costs ~19 MiB of RSS. If the worker cannot open a database, fails on it, or dies,
  * the owner is told and turns its automatic checkpoint back on: the WAL never grows without bound
- * because of this module.
+ * because of this module. Checkpoints alone do not bound it under steady writes (SQLite restarts
+ * the WAL only at a write that finds it fully checkpointed); the owner holds a commit back for
+ * that when the WAL is large (see sqlite-database.ts, "WAL reset").
  *
  * Safety: a PASSIVE checkpoint never blocks the writer, and with synchronous=NORMAL SQLite syncs
  * the WAL before copying and the database file before the writer may reuse the WAL, so a power
@@ -39,6 +41,8 @@ interface Registration {
   readonly listener: CheckpointListener;
   /** Settles the request (add, checkpoint or remove) waiting for the worker's answer. */
   settle?: (error?: Error) => void;
+  /** The answer to the last 'checkpoint' request. */
+  lastCheckpoint?: CheckpointResult;
 }
 
 type WorkerMessage =
@@ -46,10 +50,19 @@ type WorkerMessage =
   | { type: 'failed'; id: number; message: string }
   | { type: 'checkpointed' | 'checkpoint-done'; id: number; log: number; backfilled: number };
 
+/** What one checkpoint found: the WAL's frames, and how many are back in the database file. */
+export interface CheckpointResult {
+  readonly log: number;
+  readonly backfilled: number;
+}
+
 /** Stops the worker's checkpoints of one database, or runs one now. */
 export interface CheckpointHandle {
-  /** A checkpoint now, after every commit made before the call (tests). */
-  readonly checkpointNow: () => Promise<void>;
+  /**
+   * A checkpoint now, after every commit made before the call: the WAL's frames and how many of
+   * them are back in the database file (both -1 when another process held the checkpoint lock).
+   */
+  readonly checkpointNow: () => Promise<CheckpointResult>;
   /** Stops checkpointing the database, once the worker closed its connection. */
   readonly stop: () => Promise<void>;
 }
@@ -95,6 +108,7 @@ export class CheckpointWorker {
         const current = this.#registrations.get(id);
         if (current === undefined) throw new Error('the checkpoint worker gave this database up');
         await this.#request(id, current, { type: 'checkpoint', id });
+        return current.lastCheckpoint ?? { log: -1, backfilled: -1 };
       },
       stop: async () => {
         const current = this.#registrations.get(id);
@@ -160,7 +174,10 @@ export class CheckpointWorker {
       if (message.backfilled >= 0) {
         registration.listener.checkpointed?.(message.log, message.backfilled);
       }
-      if (message.type === 'checkpoint-done') registration.settle?.();
+      if (message.type === 'checkpoint-done') {
+        registration.lastCheckpoint = { log: message.log, backfilled: message.backfilled };
+        registration.settle?.();
+      }
     } else if (message.type === 'failed') {
       this.#registrations.delete(message.id);
       if (registration.settle !== undefined) registration.settle(new Error(message.message));
