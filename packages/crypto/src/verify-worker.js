@@ -63,17 +63,18 @@ function check(algorithm, publicKey, message, signature, context) {
 }
 
 parentPort?.on('message', (/** @type {PackedVerifyBatch} */ batch) => {
-  const { meta, parts } = batch;
-  const results = new Float64Array(parts.length * 2);
-  for (const [i, part] of parts.entries()) {
+  const { meta, bytes } = batch;
+  const count = meta.length / META_FIELDS;
+  const results = new Float64Array(count * 2);
+  let offset = 0;
+  /** @param {number} length */
+  const take = (length) => {
+    const view = Buffer.from(bytes, offset, length);
+    offset += length;
+    return view;
+  };
+  for (let i = 0; i < count; i++) {
     const at = i * META_FIELDS;
-    let offset = 0;
-    /** @param {number} length */
-    const take = (length) => {
-      const view = Buffer.from(part, offset, length);
-      offset += length;
-      return view;
-    };
     const publicKey = take(meta[at + 2] ?? 0);
     const message = take(meta[at + 3] ?? 0);
     const signature = take(meta[at + 4] ?? 0);

@@ -12,9 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '@proof-messenger/errors';
 import type { CryptoProvider } from './crypto-provider.ts';
 import {
-  type PackedVerifyRequest,
-  packVerifyBatch,
-  packVerifyRequest,
+  PackedBatchBuilder,
   type VerifyBatchResults,
   type VerifyRequest,
 } from './internal/packed-verify-batch.ts';
@@ -33,7 +31,7 @@ const WORKER_YOUNG_GENERATION_MB = 4;
 interface Lane {
   readonly worker: Worker;
   /** Requests made while the worker's batch was in flight; they go in its next batch. */
-  waiting: PackedVerifyRequest[];
+  waiting: PackedBatchBuilder;
   /** Whether a batch is with the worker (at most one: see the class comment). */
   busy: boolean;
   /** Estimated work not yet answered (see COST). */
@@ -73,7 +71,7 @@ export class WorkerVerifyPool {
         name: 'pm-verify',
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
-      const lane: Lane = { worker, waiting: [], busy: false, load: 0 };
+      const lane: Lane = { worker, waiting: new PackedBatchBuilder(), busy: false, load: 0 };
       worker.on('message', ({ results }: VerifyBatchResults) => {
         lane.busy = false;
         this.#post(lane);
@@ -103,7 +101,7 @@ export class WorkerVerifyPool {
   }
 
   #failAll(lane: Lane, error: Error): void {
-    lane.waiting = [];
+    lane.waiting = new PackedBatchBuilder();
     lane.load = 0;
     for (const [id, pending] of this.#pending) {
       if (pending.lane === lane) {
@@ -118,11 +116,10 @@ export class WorkerVerifyPool {
 
   /** Sends an idle lane's waiting requests as one batch. */
   #post(lane: Lane): void {
-    if (lane.busy || lane.waiting.length === 0 || this.#closed) return;
-    const batch = packVerifyBatch(lane.waiting);
-    lane.waiting = [];
+    if (lane.busy || lane.waiting.size === 0 || this.#closed) return;
+    const batch = lane.waiting.take();
     lane.busy = true;
-    lane.worker.postMessage(batch, batch.parts);
+    lane.worker.postMessage(batch, [batch.bytes]);
   }
 
   /** Verifies one signature in a worker; false for any malformed input. */
@@ -138,11 +135,10 @@ export class WorkerVerifyPool {
     chosen.load += cost;
     const id = this.#nextId++;
     if (this.#pending.size === 0) for (const { worker } of this.#lanes) worker.ref();
-    // Packed now, so the caller may reuse its arrays as soon as this returns.
-    const packed = packVerifyRequest({ ...request, id });
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, lane: chosen, cost });
-      chosen.waiting.push(packed);
+      // Copied now, so the caller may reuse its arrays as soon as this returns.
+      chosen.waiting.add({ ...request, id });
       this.#post(chosen);
     });
   }

@@ -59,6 +59,45 @@ describe('WorkerVerifyPool', () => {
     ).toBe(false); // another context
   });
 
+  it('answers every request of a large mixed batch, from copies taken at the call', async () => {
+    const one = new WorkerVerifyPool(1);
+    const onePooled = one.wrap(nativeProvider);
+    try {
+      const mlDsa = nativeProvider.mlDsa65FromSeed(new Uint8Array(32).fill(7));
+      const ed = nativeProvider.ed25519FromSeed(new Uint8Array(32).fill(8));
+      const cases = await Promise.all(
+        Array.from({ length: 60 }, async (_, i) => {
+          // Messages of many lengths and contexts absent, empty or not: every offset differs.
+          const message = new Uint8Array(1 + i * 97).fill(i);
+          const context = i % 3 === 0 ? new Uint8Array(0) : utf8('ctx'.repeat(i % 3));
+          return {
+            message,
+            context,
+            mlDsaSignature: await nativeProvider.mlDsa65Sign(mlDsa.privateKey, message, context),
+            edSignature: await nativeProvider.ed25519Sign(ed.privateKey, message),
+            valid: i % 4 !== 1,
+          };
+        }),
+      );
+      const answers = cases.map(({ message, context, mlDsaSignature, edSignature, valid }) => {
+        const mlDsaCopy = mlDsaSignature.slice();
+        const edCopy = edSignature.slice();
+        if (!valid) mlDsaCopy[10] = (mlDsaCopy[10] ?? 0) ^ 1;
+        const both = Promise.all([
+          onePooled.mlDsa65Verify(mlDsa.publicKey, message, mlDsaCopy, context),
+          onePooled.ed25519Verify(ed.publicKey, message, edCopy),
+        ]);
+        // Reused by the caller at once: the pool verifies what it was given at the call.
+        mlDsaCopy.fill(0);
+        edCopy.fill(0);
+        return both;
+      });
+      expect(await Promise.all(answers)).toEqual(cases.map(({ valid }) => [valid, true]));
+    } finally {
+      await one.close();
+    }
+  });
+
   it.runIf(vectorsPresent)('agrees with the Wycheproof ML-DSA-65 verify vectors', async () => {
     let checked = 0;
     for (const group of loadGroups('mldsa_65_verify_test.json')) {

@@ -28,12 +28,14 @@ export const ALGORITHM_CODES = { 'ml-dsa-65': 0, ed25519: 1 } as const;
 /**
  * A batch as posted to a worker. `meta` holds, per request: id, algorithm code, then the lengths
  * of public key, message, signature and context (-1: no context, as opposed to an empty one);
- * `parts[i]` holds request i's byte strings in that order. Each part is packed when the request
- * is made (so a caller may reuse its arrays at once) and transferred, not cloned.
+ * `bytes` holds every request's byte strings in that order, request after request (it may be
+ * longer than they are). It is transferred, not cloned: one buffer per batch rather than one per
+ * request, since each ArrayBuffer costs an allocation, a transfer on both sides and external
+ * memory that V8's GC accounts for.
  */
 export interface PackedVerifyBatch {
   readonly meta: Float64Array;
-  readonly parts: ArrayBuffer[];
+  readonly bytes: ArrayBuffer;
 }
 
 /** What a worker answers: per request of the batch, in order, its id and 1 (valid) or 0. */
@@ -41,40 +43,64 @@ export interface VerifyBatchResults {
   readonly results: Float64Array;
 }
 
-/** One request, packed (see PackedVerifyBatch). */
-export interface PackedVerifyRequest {
-  readonly meta: readonly number[];
-  readonly bytes: ArrayBuffer;
-}
+/** Smallest buffer a batch starts with; it doubles as requests come. */
+const MIN_CAPACITY = 64 * 1024;
 
-/** Copies a request's byte strings into one fresh buffer. */
-export function packVerifyRequest(r: VerifyRequest): PackedVerifyRequest {
-  const { publicKey, message, signature, context } = r;
-  const bytes = new Uint8Array(
-    publicKey.length + message.length + signature.length + (context?.length ?? 0),
-  );
-  bytes.set(publicKey, 0);
-  bytes.set(message, publicKey.length);
-  bytes.set(signature, publicKey.length + message.length);
-  if (context !== undefined) {
-    bytes.set(context, publicKey.length + message.length + signature.length);
+/**
+ * Collects requests for one worker's next batch. Each request's byte strings are copied when it
+ * is added (so a caller may reuse its arrays at once) into one growing buffer.
+ */
+export class PackedBatchBuilder {
+  #bytes = new Uint8Array(0);
+  #used = 0;
+  #meta: number[] = [];
+  /** Capacity of the last batch's buffer: the next one starts there (one allocation a batch). */
+  #capacity = MIN_CAPACITY;
+
+  /** Requests added since the last `take`. */
+  get size(): number {
+    return this.#meta.length / META_FIELDS;
   }
-  return {
-    meta: [
+
+  add(r: VerifyRequest): void {
+    const { publicKey, message, signature, context } = r;
+    const length = publicKey.length + message.length + signature.length + (context?.length ?? 0);
+    this.#reserve(length);
+    let at = this.#used;
+    for (const part of context === undefined
+      ? [publicKey, message, signature]
+      : [publicKey, message, signature, context]) {
+      this.#bytes.set(part, at);
+      at += part.length;
+    }
+    this.#used = at;
+    this.#meta.push(
       r.id,
       ALGORITHM_CODES[r.algorithm],
       publicKey.length,
       message.length,
       signature.length,
       context === undefined ? -1 : context.length,
-    ],
-    bytes: bytes.buffer,
-  };
-}
+    );
+  }
 
-/** Joins packed requests into the batch one worker gets. */
-export function packVerifyBatch(requests: readonly PackedVerifyRequest[]): PackedVerifyBatch {
-  const meta = new Float64Array(requests.length * META_FIELDS);
-  for (const [i, request] of requests.entries()) meta.set(request.meta, i * META_FIELDS);
-  return { meta, parts: requests.map((request) => request.bytes) };
+  /** The batch of everything added so far; the builder starts empty again. */
+  take(): PackedVerifyBatch {
+    const batch = { meta: Float64Array.from(this.#meta), bytes: this.#bytes.buffer };
+    this.#capacity = Math.max(MIN_CAPACITY, this.#bytes.length);
+    this.#bytes = new Uint8Array(0);
+    this.#used = 0;
+    this.#meta = [];
+    return batch;
+  }
+
+  #reserve(length: number): void {
+    const needed = this.#used + length;
+    if (needed <= this.#bytes.length) return;
+    let capacity = Math.max(this.#capacity, this.#bytes.length);
+    while (capacity < needed) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.#bytes.subarray(0, this.#used));
+    this.#bytes = grown;
+  }
 }
