@@ -66,14 +66,14 @@ export class PackedBatchBuilder {
     const { publicKey, message, signature, context } = r;
     const length = publicKey.length + message.length + signature.length + (context?.length ?? 0);
     this.#reserve(length);
-    let at = this.#used;
-    for (const part of context === undefined
-      ? [publicKey, message, signature]
-      : [publicKey, message, signature, context]) {
-      this.#bytes.set(part, at);
-      at += part.length;
+    const at = this.#used;
+    this.#bytes.set(publicKey, at);
+    this.#bytes.set(message, at + publicKey.length);
+    this.#bytes.set(signature, at + publicKey.length + message.length);
+    if (context !== undefined) {
+      this.#bytes.set(context, at + publicKey.length + message.length + signature.length);
     }
-    this.#used = at;
+    this.#used = at + length;
     this.#meta.push(
       r.id,
       ALGORITHM_CODES[r.algorithm],

@@ -117,7 +117,7 @@ export function toCedarRequest(request: AuthorizationRequest): CedarRequest {
 export function cacheKey(
   request: AuthorizationRequest,
   version: number,
-  contextKeys: readonly string[] | 'all' = 'all',
+  contextKeys: readonly string[] | 'all',
 ): string {
   const given = request.context ?? {};
   const context =
