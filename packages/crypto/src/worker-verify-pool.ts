@@ -72,8 +72,9 @@ export class WorkerVerifyPool {
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       });
       const lane: Lane = { worker, waiting: new PackedBatchBuilder(), busy: false, load: 0 };
-      worker.on('message', ({ results }: VerifyBatchResults) => {
+      worker.on('message', ({ results, bytes }: VerifyBatchResults) => {
         lane.busy = false;
+        lane.waiting.recycle(bytes);
         this.#post(lane);
         for (let r = 0; r < results.length; r += 2) {
           const id = results[r] as number;

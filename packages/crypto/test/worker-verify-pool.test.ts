@@ -98,6 +98,63 @@ describe('WorkerVerifyPool', () => {
     }
   });
 
+  it('never takes a cached key for another key that starts with the same bytes', async () => {
+    const one = new WorkerVerifyPool(1);
+    const onePooled = one.wrap(nativeProvider);
+    try {
+      const mlDsa = nativeProvider.mlDsa65FromSeed(new Uint8Array(32).fill(9));
+      const message = utf8('prefix');
+      const signature = await nativeProvider.mlDsa65Sign(
+        mlDsa.privateKey,
+        message,
+        new Uint8Array(0),
+      );
+      // Same first 32 bytes (the worker's cache names keys by them), one byte different after.
+      const lookalike = mlDsa.publicKey.slice();
+      lookalike[100] = (lookalike[100] ?? 0) ^ 1;
+      const verify = (key: Uint8Array) =>
+        onePooled.mlDsa65Verify(key, message, signature, new Uint8Array(0));
+      expect(await verify(mlDsa.publicKey)).toBe(true);
+      expect(await verify(lookalike)).toBe(false);
+      expect(await verify(mlDsa.publicKey)).toBe(true);
+      // In one batch, one after the other.
+      expect(
+        await Promise.all([verify(lookalike), verify(mlDsa.publicKey), verify(lookalike)]),
+      ).toEqual([false, true, false]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('gives right answers batch after batch while the buffers go back and forth', async () => {
+    const one = new WorkerVerifyPool(1);
+    const onePooled = one.wrap(nativeProvider);
+    try {
+      const ed = nativeProvider.ed25519FromSeed(new Uint8Array(32).fill(10));
+      // Each round's batch is larger than the last, so buffers are both reused and outgrown;
+      // a byte left over from an earlier batch in a reused buffer would fail a verification.
+      for (let round = 1; round <= 12; round++) {
+        const requests = await Promise.all(
+          Array.from({ length: round * 8 }, async (_, i) => {
+            const message = new Uint8Array(round * 700 + i).fill(round + i);
+            const signature = await nativeProvider.ed25519Sign(ed.privateKey, message);
+            const valid = (round + i) % 5 !== 0;
+            if (!valid) signature[0] = (signature[0] ?? 0) ^ 1;
+            return { message, signature, valid };
+          }),
+        );
+        const answers = await Promise.all(
+          requests.map(({ message, signature }) =>
+            onePooled.ed25519Verify(ed.publicKey, message, signature),
+          ),
+        );
+        expect(answers, `round ${round}`).toEqual(requests.map(({ valid }) => valid));
+      }
+    } finally {
+      await one.close();
+    }
+  });
+
   it.runIf(vectorsPresent)('agrees with the Wycheproof ML-DSA-65 verify vectors', async () => {
     let checked = 0;
     for (const group of loadGroups('mldsa_65_verify_test.json')) {
