@@ -1,6 +1,7 @@
 /**
  * A grpc-js server for Proof-Messenger services. Every server also serves health (grpc.health.v1)
- * and reflection (v1 and v1alpha), bounds the request size, and runs each handler inside a wrapper
+ * and reflection (v1 and v1alpha), bounds the request size (and opens HTTP/2 receive windows that
+ * hold a whole request, see internal/receive-windows.ts), and runs each handler inside a wrapper
  * that routes every thrown error and rejected promise through the status mapper, so a handler can
  * neither leak an internal error to a client nor crash the process.
  *
@@ -21,6 +22,7 @@ import {
 import * as grpc from '@grpc/grpc-js';
 import { type DecodedRequest, toGrpcMethodDefinition } from './grpc-service-definition.ts';
 import { HealthService, healthReflectionDefinition, OVERALL_HEALTH } from './health.ts';
+import { widenReceiveWindows } from './internal/receive-windows.ts';
 import { createReflectionService } from './reflection.ts';
 import { type ErrorLogger, toServiceError } from './status-mapper.ts';
 
@@ -109,10 +111,10 @@ export function createGrpcServer<const T extends readonly DescService[]>(
   options: GrpcServerOptions<T>,
 ): GrpcServer {
   const { log } = options;
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length':
-      options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-  });
+  const maxReceiveMessageBytes =
+    options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES;
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+  widenReceiveWindows(server, maxReceiveMessageBytes);
   const registrations: readonly ServiceRegistration<DescService>[] = options.services;
   const services = registrations.map((registration) => registration.service);
   for (const { service, implementation } of registrations) {
