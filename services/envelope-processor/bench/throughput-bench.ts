@@ -10,7 +10,11 @@
  *                      [--warmup 2000] [--noble-warmup 50]   (envelopes sent before measuring)
  *                      [--providers native,noble] [--verify-workers cores|N]   (0 = verify on the event loop)
  *                      [--batch 32] [--rounds 1] [--payload-bytes 1024|MIN-MAX]
+ *                      [--mode embedded|distributed]
  *
+ * `--mode distributed` runs the service on the machine's NATS JetStream, PostgreSQL and Redis (as in
+ * production: the service is stateless, its storage is other processes) instead of its embedded
+ * SQLite storage; the streams and schema it creates are deleted after each run.
  * `--payload-bytes MIN-MAX` spreads payload sizes over the range (real traffic does not come
  * in one size, and a size-keyed cache would look better than it is with one).
  * PM_BENCH_NODE_ARGS="--flag …" passes Node flags to the service process only (profilers,
@@ -63,8 +67,11 @@ import {
   SendMessagesResponseSchema,
 } from '@proof-messenger/proto';
 import { sealEnvelope } from '@proof-messenger/protocol';
+import { deleteStreams, natsUrl } from '@proof-messenger/queue/testing';
 import { silentLogger } from '@proof-messenger/rpc';
 import { RawUnaryClient } from '@proof-messenger/rpc/testing';
+import { openPostgresDatabase } from '@proof-messenger/storage';
+import { postgresUrl, redisUrl, uniqueSchemaName } from '@proof-messenger/storage/testing';
 
 const { values } = parseArgs({
   options: {
@@ -79,8 +86,13 @@ const { values } = parseArgs({
     providers: { type: 'string', default: 'native,noble' },
     batch: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '1' },
+    mode: { type: 'string', default: 'embedded' },
   },
 });
+if (values.mode !== 'embedded' && values.mode !== 'distributed') {
+  throw new Error('--mode is embedded or distributed');
+}
+const distributed = values.mode === 'distributed';
 const providers = (values.providers ?? 'native,noble')
   .split(',')
   .filter((name): name is 'native' | 'noble' => name === 'native' || name === 'noble');
@@ -228,6 +240,39 @@ function threadUse(pid: number): Map<string, ThreadUse> {
 }
 
 /**
+ * The machine's NATS JetStream, PostgreSQL and Redis for one distributed run (the URLs the tests
+ * use: PM_TEST_NATS_URL, PM_TEST_DATABASE_URL, PM_TEST_REDIS_URL), under names of its own —
+ * stream and subject prefixes and a PostgreSQL schema — that `remove` deletes afterwards.
+ */
+function distributedBackends(tag: string): {
+  env: Record<string, string>;
+  remove(): Promise<void>;
+} {
+  const clean = tag.replace(/[^A-Za-z0-9]/g, '_');
+  const streamPrefix = `PMBENCH_${clean}_`;
+  const schema = uniqueSchemaName('pm_bench_ep');
+  return {
+    env: {
+      NATS_URL: natsUrl(),
+      DATABASE_URL: postgresUrl(),
+      REDIS_URL: redisUrl(),
+      PM_DATABASE_SCHEMA: schema,
+      PM_NATS_STREAM_PREFIX: streamPrefix,
+      PM_NATS_SUBJECT_PREFIX: `pmbench_${clean}`,
+    },
+    async remove() {
+      await deleteStreams(natsUrl(), streamPrefix);
+      const admin = await openPostgresDatabase({ connectionString: postgresUrl() });
+      try {
+        await admin.execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await admin.close();
+      }
+    },
+  };
+}
+
+/**
  * Waits (at most 10 s) until the service's SQLite checkpoints run in their worker thread, which
  * takes the databases over 5 s after they open (until then SQLite checkpoints inline, on the main
  * thread: see docs/queues.md). The window measures the service in its steady state, not the
@@ -352,6 +397,9 @@ async function run(
   // VM the machine's speed drifts by tens of percent within a minute, and one measurement taken
   // before would make the ratio mostly noise. The ratio uses their mean; the spread is reported.
   const ceilingBefore = await measureCeiling(cpuList, file, env);
+  const backends = distributed
+    ? distributedBackends(`${process.pid}_${provider}_${cores}`)
+    : undefined;
 
   const profile = process.env.PM_BENCH_CPU_PROF
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.PM_BENCH_CPU_PROF]
@@ -371,6 +419,7 @@ async function run(
         PM_OPERATOR_CREDENTIALS: OperatorCredentials.entryFor('local', operatorCredential),
         PM_REPLAY_WINDOW_SECONDS: '3600',
         PM_MAX_ENVELOPE_BYTES: String(1024 * 1024),
+        ...(backends?.env ?? {}),
       },
       stdio: ['ignore', 'pipe', 'ignore'],
     },
@@ -455,7 +504,7 @@ async function run(
   // envelope, a 20,000-envelope one 132 µs.
   await sendAll(encode(chunk(batch.splice(0, Math.min(warmup, batch.length)))));
   const calls = encode(chunk(batch));
-  await checkpointsInWorker(child.pid ?? 0);
+  if (!distributed) await checkpointsInWorker(child.pid ?? 0);
   const restRss = rssMiB(child.pid ?? 0);
   let peakRss = 0;
   const sampler = setInterval(() => {
@@ -477,6 +526,7 @@ async function run(
   await new Promise((done) => child.once('exit', done));
   const ceilingAfter = await measureCeiling(cpuList, file, env);
   rmSync(dir, { recursive: true, force: true });
+  await backends?.remove();
   const ceiling = (ceilingBefore + ceilingAfter) / 2;
   const envelopesPerSec = latencies.length / seconds;
   const cpuUsPerEnvelope: Record<string, number> = {};
@@ -519,7 +569,7 @@ async function run(
 }
 
 console.log(
-  `envelope-processor throughput, node ${process.version}, ${batchSize === 1 ? `SendMessage, ${concurrency} in flight` : `SendMessages of ${batchSize}, ${callsInFlight} calls in flight`}, payloads of ${payloadMin === payloadMax ? `${payloadMin}` : `${payloadMin}–${payloadMax}`} bytes, embedded queue`,
+  `envelope-processor throughput, node ${process.version}, ${batchSize === 1 ? `SendMessage, ${concurrency} in flight` : `SendMessages of ${batchSize}, ${callsInFlight} calls in flight`}, payloads of ${payloadMin === payloadMax ? `${payloadMin}` : `${payloadMin}–${payloadMax}`} bytes, ${distributed ? `distributed (NATS ${natsUrl()}, PostgreSQL, Redis; their servers run outside the service's cores only if the machine has cores to spare)` : 'embedded queue'}`,
 );
 const runs: Run[] = [];
 /** Per provider and core count over the rounds: the median ratio and its range. */
@@ -587,6 +637,7 @@ console.log(
     callsInFlight,
     rounds,
     payloadBytes: { min: payloadMin, max: payloadMax },
+    mode: values.mode,
     summary,
     runs,
   }),
