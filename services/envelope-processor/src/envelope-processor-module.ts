@@ -36,8 +36,10 @@ import { envelopeProcessorImplementation } from './envelope-processor-service.ts
 import { Housekeeping } from './housekeeping.ts';
 import { MessageAudit } from './message-audit.ts';
 import { PolicySendPolicy } from './policy-send-policy.ts';
+import type { ReplayGuard } from './ports/replay-guard.ts';
 import type { SendPolicy } from './ports/send-policy.ts';
 import { Readiness } from './readiness.ts';
+import { BatchedReplayGuard } from './stores/batched-replay-guard.ts';
 import { envelopeProcessorMigrations } from './stores/envelope-processor-migrations.ts';
 import { SqlReplayGuard } from './stores/sql-replay-guard.ts';
 
@@ -71,6 +73,7 @@ export interface EnvelopeProcessorModule extends ServiceModule {
 interface Storage {
   readonly queue: MessageQueue;
   readonly db: SqlDatabase;
+  readonly replay: ReplayGuard;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,8 @@ async function openStorage(
     return {
       queue,
       db,
+      // One file with the queue: admitMessage writes both in one group-commit unit.
+      replay: new SqlReplayGuard(db),
       close: async () => {
         await queue.close();
         await db.close();
@@ -106,6 +111,8 @@ async function openStorage(
   return {
     queue: jetstream.queue,
     db,
+    // Separate from the queue: concurrent sends share one statement per batch of writes.
+    replay: new BatchedReplayGuard(db),
     close: async () => {
       await jetstream.close();
       await db.close();
@@ -158,7 +165,7 @@ export async function createEnvelopeProcessorModule(
     config,
     provider,
     queue: storage.queue,
-    replay: new SqlReplayGuard(storage.db),
+    replay: storage.replay,
     policy: overrides.policy ?? new PolicySendPolicy(directory, governance.authorizer),
     audit: new MessageAudit(governance.audit, baseProvider, now),
     rateLimiter: governance.rateLimiter,
