@@ -69,9 +69,9 @@ import {
 import { sealEnvelope } from '@proof-messenger/protocol';
 import { deleteStreams, natsUrl } from '@proof-messenger/queue/testing';
 import { silentLogger } from '@proof-messenger/rpc';
-import { RawUnaryClient } from '@proof-messenger/rpc/testing';
 import { openPostgresDatabase } from '@proof-messenger/storage';
 import { postgresUrl, redisUrl, uniqueSchemaName } from '@proof-messenger/storage/testing';
+import { grpcFrame, LeanGrpcClient } from './lean-grpc-client.ts';
 
 const { values } = parseArgs({
   options: {
@@ -427,7 +427,7 @@ async function run(
   const address = await waitForListening(child);
   // Requests are encoded before the measured window and sent as raw bytes: on 2 cores the load
   // generator shares the service's cores, so it should spend as little CPU as it can.
-  const client = new RawUnaryClient(address);
+  const client = new LeanGrpcClient(address);
   // Calls of up to `batchSize` envelopes, each of one sender (a call is one agent's).
   const chunk = (items: typeof batch) => {
     const calls: Array<{ sender: number; envelopes: Envelope[] }> = [];
@@ -447,7 +447,7 @@ async function run(
   interface Call {
     readonly sender: number;
     readonly envelopes: Envelope[];
-    /** The encoded SendMessage requests (batch 1) or the one SendMessages request. */
+    /** The encoded SendMessage requests (batch 1) or the one SendMessages request, gRPC-framed. */
     readonly bodies: Uint8Array[];
   }
   const encode = (calls: Array<{ sender: number; envelopes: Envelope[] }>): Call[] =>
@@ -456,27 +456,26 @@ async function run(
       bodies:
         batchSize === 1
           ? call.envelopes.map((envelope) =>
-              toBinary(SendMessageRequestSchema, create(SendMessageRequestSchema, { envelope })),
+              grpcFrame(
+                toBinary(SendMessageRequestSchema, create(SendMessageRequestSchema, { envelope })),
+              ),
             )
           : [
-              toBinary(
-                SendMessagesRequestSchema,
-                create(SendMessagesRequestSchema, { envelopes: call.envelopes }),
+              grpcFrame(
+                toBinary(
+                  SendMessagesRequestSchema,
+                  create(SendMessagesRequestSchema, { envelopes: call.envelopes }),
+                ),
               ),
             ],
     }));
   const send = async ({ sender, envelopes, bodies }: Call) => {
     const authorization = authorizations[sender] ?? '';
     if (batchSize === 1) {
-      for (const body of bodies) await client.call(SEND_MESSAGE, body, authorization, 60_000);
+      for (const body of bodies) await client.call(SEND_MESSAGE, body, authorization);
       return;
     }
-    const response = await client.call(
-      SEND_MESSAGES,
-      bodies[0] ?? new Uint8Array(),
-      authorization,
-      60_000,
-    );
+    const response = await client.call(SEND_MESSAGES, bodies[0] ?? new Uint8Array(), authorization);
     const { results } = fromBinary(SendMessagesResponseSchema, response);
     const refused = results.find((r) => r.outcome.case !== 'sent');
     if (refused !== undefined || results.length !== envelopes.length)
