@@ -12,6 +12,7 @@
  */
 import type { SqlDatabase } from '@proof-messenger/storage';
 import type { ReplayGuard, ReplayVerdict } from '../ports/replay-guard.ts';
+import type { ReplayRecord } from './message-admission.ts';
 import { SqlReplayGuard } from './sql-replay-guard.ts';
 import { WriteCoalescer } from './write-coalescer.ts';
 
@@ -20,13 +21,7 @@ const MAX_BATCH = 256;
 /** Statements of each kind at once (the pool has more connections; the rest wait and coalesce). */
 const MAX_IN_FLIGHT = 2;
 
-interface RememberItem {
-  readonly senderId: string;
-  readonly messageId: string;
-  readonly digest: Uint8Array;
-  readonly partition: number;
-  readonly nowMs: number;
-  readonly forgetAfterMs: number;
+interface RememberItem extends ReplayRecord {
   readonly enqueued: boolean;
 }
 
