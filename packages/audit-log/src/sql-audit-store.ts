@@ -31,6 +31,7 @@ import {
   migrate,
   type SqlDatabase,
   type SqlValue,
+  valuesList,
 } from '@proof-messenger/storage';
 import { type AuditEntry, type AuditOutcome, auditEntryHash } from './audit-entry.ts';
 import { auditMigrations } from './audit-migrations.ts';
@@ -105,11 +106,7 @@ function insertSql(table: string, columns: string, columnCount: number, rows: nu
   const key = `${table}/${rows}`;
   const cached = insertStatements.get(key);
   if (cached !== undefined) return cached;
-  const values = Array.from(
-    { length: rows },
-    (_, j) => `(${placeholders(j * columnCount + 1, columnCount)})`,
-  );
-  const sql = `INSERT INTO ${table} (${columns}) VALUES ${values.join(', ')}`;
+  const sql = `INSERT INTO ${table} (${columns}) VALUES ${valuesList(rows, columnCount)}`;
   if (rows <= CACHED_INSERT_ROWS) insertStatements.set(key, sql);
   return sql;
 }

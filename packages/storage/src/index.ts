@@ -13,3 +13,4 @@ export { openRedis } from './redis-client.ts';
 export type { SqlDatabase, SqlDialect, SqlRow, SqlValue } from './sql-database.ts';
 export type { SqliteDatabaseOptions } from './sqlite-database.ts';
 export { openSqliteDatabase } from './sqlite-database.ts';
+export { valuesList } from './values-list.ts';

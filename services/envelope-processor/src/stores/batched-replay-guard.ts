@@ -10,7 +10,7 @@
  * the single-row path, which reads the record that won and tells a retry (same digest) from a
  * conflict. That path is rare (retries and replays) and exactly SqlReplayGuard's.
  */
-import type { SqlDatabase } from '@proof-messenger/storage';
+import { type SqlDatabase, valuesList } from '@proof-messenger/storage';
 import type { ReplayGuard, ReplayVerdict } from '../ports/replay-guard.ts';
 import type { ReplayRecord } from './message-admission.ts';
 import { SqlReplayGuard } from './sql-replay-guard.ts';
@@ -32,17 +32,6 @@ interface Key {
 
 // JSON of the pair: unambiguous whatever characters the ids hold.
 const keyOf = ({ senderId, messageId }: Key) => JSON.stringify([senderId, messageId]);
-
-/** `($1, $2, …), ($8, …)`: `rows` tuples of `columns` numbered placeholders. */
-function placeholders(rows: number, columns: number): string {
-  const tuples: string[] = [];
-  for (let row = 0; row < rows; row++) {
-    const cells: string[] = [];
-    for (let column = 1; column <= columns; column++) cells.push(`$${row * columns + column}`);
-    tuples.push(`(${cells.join(', ')})`);
-  }
-  return tuples.join(', ');
-}
 
 export class BatchedReplayGuard implements ReplayGuard {
   readonly #db: SqlDatabase;
@@ -90,8 +79,12 @@ export class BatchedReplayGuard implements ReplayGuard {
 
   /** Inserts the first item of each id; true for the items whose row this statement inserted. */
   async #insert(items: readonly RememberItem[]): Promise<boolean[]> {
+    const keys = items.map(keyOf);
     const first = new Map<string, RememberItem>();
-    for (const item of items) if (!first.has(keyOf(item))) first.set(keyOf(item), item);
+    items.forEach((item, i) => {
+      const key = keys[i] as string;
+      if (!first.has(key)) first.set(key, item);
+    });
     const rows = [...first.values()];
     const params = rows.flatMap((r) => [
       r.senderId,
@@ -104,20 +97,23 @@ export class BatchedReplayGuard implements ReplayGuard {
     ]);
     const inserted = await this.#db.query<{ sender_id: string; message_id: string }>(
       `INSERT INTO seen_messages (sender_id, message_id, digest, partition_no, accepted_at_ms, forget_after_ms, enqueued)
-       VALUES ${placeholders(rows.length, 7)}
+       VALUES ${valuesList(rows.length, 7)}
        ON CONFLICT (sender_id, message_id) DO NOTHING RETURNING sender_id, message_id`,
       params,
     );
     const won = new Set(
       inserted.map((row) => keyOf({ senderId: row.sender_id, messageId: row.message_id })),
     );
-    return items.map((item) => won.has(keyOf(item)) && first.get(keyOf(item)) === item);
+    return items.map((item, i) => {
+      const key = keys[i] as string;
+      return won.has(key) && first.get(key) === item;
+    });
   }
 
   async #mark(items: readonly Key[]): Promise<undefined[]> {
     await this.#db.execute(
       `UPDATE seen_messages SET enqueued = 1
-       WHERE (sender_id, message_id) IN (VALUES ${placeholders(items.length, 2)})`,
+       WHERE (sender_id, message_id) IN (VALUES ${valuesList(items.length, 2)})`,
       items.flatMap((item) => [item.senderId, item.messageId]),
     );
     return items.map(() => undefined);

@@ -8,9 +8,9 @@
  * Caveat of SKIP LOCKED: a taker can see "none left" while the last rows are locked by takers
  * that then roll back; ours never roll back after the DELETE, so this does not happen here.
  */
-import type { SqlDatabase } from '@proof-messenger/storage';
+import { type SqlDatabase, valuesList } from '@proof-messenger/storage';
 import type { OneTimePrekey, PrekeyStore } from '../ports/prekey-store.ts';
-import { claimRows, valuesList } from './internal/sql-fragments.ts';
+import { claimRows } from './internal/sql-fragments.ts';
 
 /** Rows per INSERT: far below both drivers' parameter limits (SQLite 32766, PostgreSQL 65535). */
 const INSERT_BATCH = 500;

@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError } from '@proof-messenger/errors';
-import { isUniqueViolation, type SqlDatabase } from '@proof-messenger/storage';
+import { isUniqueViolation, type SqlDatabase, valuesList } from '@proof-messenger/storage';
 import type {
   DueRotation,
   RotateSessionInput,
@@ -25,7 +25,7 @@ import type {
   SessionKeyRecord,
   SessionKeyStore,
 } from '../ports/session-key-store.ts';
-import { claimRows, valuesList } from './internal/sql-fragments.ts';
+import { claimRows } from './internal/sql-fragments.ts';
 
 interface SessionKeyRow {
   owner_id: string;

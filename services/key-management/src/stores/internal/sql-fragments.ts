@@ -18,16 +18,3 @@ export function claimRows(db: SqlDatabase, table?: string): string {
   if (db.dialect !== 'postgres') return '';
   return table === undefined ? ' FOR UPDATE SKIP LOCKED' : ` FOR UPDATE OF ${table} SKIP LOCKED`;
 }
-
-/** `($1, $2, …), (…)`: placeholders for a multi-row VALUES list, numbered from `first`. */
-export function valuesList(rows: number, columns: number, first = 1): string {
-  const groups: string[] = [];
-  for (let row = 0; row < rows; row++) {
-    const cells: string[] = [];
-    for (let column = 0; column < columns; column++) {
-      cells.push(`$${first + row * columns + column}`);
-    }
-    groups.push(`(${cells.join(', ')})`);
-  }
-  return groups.join(', ');
-}
