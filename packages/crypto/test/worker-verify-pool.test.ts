@@ -2,12 +2,23 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CompositeSigner,
+  type CryptoProvider,
   nativeProvider,
   utf8,
   verifyComposite,
   WorkerVerifyPool,
 } from '../src/index.ts';
 import { hex, loadGroups, vectorsPresent } from './wycheproof-vectors.ts';
+
+/** Runs `body` with a provider verifying in a fresh pool of one worker, closed afterwards. */
+async function withOneWorker(body: (pooled: CryptoProvider) => Promise<void>): Promise<void> {
+  const one = new WorkerVerifyPool(1);
+  try {
+    await body(one.wrap(nativeProvider));
+  } finally {
+    await one.close();
+  }
+}
 
 describe('WorkerVerifyPool', () => {
   const pool = new WorkerVerifyPool(2);
@@ -60,9 +71,7 @@ describe('WorkerVerifyPool', () => {
   });
 
   it('answers every request of a large mixed batch, from copies taken at the call', async () => {
-    const one = new WorkerVerifyPool(1);
-    const onePooled = one.wrap(nativeProvider);
-    try {
+    await withOneWorker(async (onePooled) => {
       const mlDsa = nativeProvider.mlDsa65FromSeed(new Uint8Array(32).fill(7));
       const ed = nativeProvider.ed25519FromSeed(new Uint8Array(32).fill(8));
       const cases = await Promise.all(
@@ -93,15 +102,11 @@ describe('WorkerVerifyPool', () => {
         return both;
       });
       expect(await Promise.all(answers)).toEqual(cases.map(({ valid }) => [valid, true]));
-    } finally {
-      await one.close();
-    }
+    });
   });
 
   it('never takes a cached key for another key that starts with the same bytes', async () => {
-    const one = new WorkerVerifyPool(1);
-    const onePooled = one.wrap(nativeProvider);
-    try {
+    await withOneWorker(async (onePooled) => {
       const mlDsa = nativeProvider.mlDsa65FromSeed(new Uint8Array(32).fill(9));
       const message = utf8('prefix');
       const signature = await nativeProvider.mlDsa65Sign(
@@ -121,15 +126,11 @@ describe('WorkerVerifyPool', () => {
       expect(
         await Promise.all([verify(lookalike), verify(mlDsa.publicKey), verify(lookalike)]),
       ).toEqual([false, true, false]);
-    } finally {
-      await one.close();
-    }
+    });
   });
 
   it('gives right answers batch after batch while the buffers go back and forth', async () => {
-    const one = new WorkerVerifyPool(1);
-    const onePooled = one.wrap(nativeProvider);
-    try {
+    await withOneWorker(async (onePooled) => {
       const ed = nativeProvider.ed25519FromSeed(new Uint8Array(32).fill(10));
       // Each round's batch is larger than the last, so buffers are both reused and outgrown;
       // a byte left over from an earlier batch in a reused buffer would fail a verification.
@@ -150,9 +151,7 @@ describe('WorkerVerifyPool', () => {
         );
         expect(answers, `round ${round}`).toEqual(requests.map(({ valid }) => valid));
       }
-    } finally {
-      await one.close();
-    }
+    });
   });
 
   it.runIf(vectorsPresent)('agrees with the Wycheproof ML-DSA-65 verify vectors', async () => {
