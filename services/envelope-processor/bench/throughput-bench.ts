@@ -18,7 +18,8 @@
  * `--payload-bytes MIN-MAX` spreads payload sizes over the range (real traffic does not come
  * in one size, and a size-keyed cache would look better than it is with one).
  * PM_BENCH_NODE_ARGS="--flag …" passes Node flags to the service process only (profilers,
- * heap options); PM_BENCH_CPU_PROF=dir is short for a CPU profile into dir.
+ * heap options); PM_BENCH_CPU_PROF=dir is short for a CPU profile into dir; PM_BENCH_SERVICE_LOG=file
+ * appends the service's stdout to file (for --trace-gc, --trace-deopt and the like).
  *
  * `--batch N` (default 32) sends N envelopes of one sender per SendMessages call, with
  * max(2, ⌈concurrency / N⌉) calls in flight (at least two, so the service never waits for the load
@@ -44,7 +45,14 @@
  * runs; the ratio then understates what the service does alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -168,7 +176,9 @@ async function sealBatch(count: number): Promise<Array<{ sender: number; envelop
 function waitForListening(child: ChildProcess): Promise<string> {
   return new Promise((resolveAddress, reject) => {
     const lines = createInterface({ input: child.stdout ?? process.stdin });
+    const log = process.env.PM_BENCH_SERVICE_LOG;
     lines.on('line', (line) => {
+      if (log !== undefined) appendFileSync(log, `${line}\n`);
       const match = /listening on (\S+)/.exec(line);
       if (match?.[1] !== undefined) resolveAddress(match[1]);
     });
