@@ -90,10 +90,6 @@ const LOOKUP_CHUNK = 400;
 const CHECKPOINT_LOCK = `SELECT pg_advisory_xact_lock(
   hashtext('proof-messenger/audit-log-checkpoints/' || COALESCE(current_schema(), '')))`;
 
-function placeholders(start: number, count: number): string {
-  return Array.from({ length: count }, (_, i) => `$${start + i}`).join(', ');
-}
-
 /**
  * Short INSERT statements by table and row count, built once (SQLite inserts one row per
  * statement, per entry and node). Long ones (PostgreSQL's chunks) are built per call: caching
@@ -228,7 +224,7 @@ async function readHashes(
     reads.push(
       db
         .query<{ sequence: number; leaf_hash: Uint8Array }>(
-          `SELECT sequence, leaf_hash FROM audit_log_entries WHERE sequence IN (${placeholders(1, chunk.length)})`,
+          `SELECT sequence, leaf_hash FROM audit_log_entries WHERE sequence IN ${valuesList(1, chunk.length)}`,
           chunk,
         )
         .then((rows) => {
@@ -417,7 +413,7 @@ export class SqlAuditStore implements AuditStore {
     }
     const actions = [...new Set(entries.map((entry) => entry.action))];
     await tx.execute(
-      `INSERT INTO audit_log_actions (action) VALUES ${actions.map((_, i) => `($${i + 1})`).join(', ')}
+      `INSERT INTO audit_log_actions (action) VALUES ${valuesList(actions.length, 1)}
         ON CONFLICT (action) DO NOTHING`,
       actions,
     );
